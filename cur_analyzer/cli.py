@@ -1,1 +1,150 @@
-def app(): pass
+"""The ``cur-analyzer`` command line: parse options, call the library, render. No SQL, no maths here.
+
+Heavy modules (duckdb, pyarrow, pandas, great_expectations, awswrangler) are imported inside the
+commands so ``cur-analyzer --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="cur-analyzer",
+    help="Who spent what on Amazon Bedrock (and the rest of AWS), straight from the CUR 2.0 bill.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+_state = {"debug": False, "quiet": False}
+
+# --- shared options --------------------------------------------------------------------------------------
+MonthOpt = Annotated[str, typer.Option("--month", "-m", help="Billing period, YYYY-MM.")]
+CurOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--cur", help="CUR 2.0 export folder (holding data/ and metadata/), a folder above it, "
+                 "a BILLING_PERIOD=YYYY-MM folder, or parquet files. Repeatable. [env CUR_ANALYZER_CUR]"),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet, xlsx or md.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")]
+PrecisionOpt = Annotated[int, typer.Option("--precision", help="Decimal places of money in table and md output.")]
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"cur-analyzer: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def command(fn: F) -> F:
+    """Register a command whose errors end as one line on stderr and an exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from cur_analyzer.errors import CurAnalyzerError
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except CurAnalyzerError as e:
+            if _state["debug"]:
+                raise
+            _fail(str(e), e.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as e:  # the last line of defence: a bug still gets one line, not a traceback
+            if _state["debug"]:
+                raise
+            _fail(f"unexpected error: {type(e).__name__}: {e} (run with --debug for the traceback)", 1)
+
+    return app.command()(wrapper)  # type: ignore[return-value]
+
+
+@contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner on stderr while long work runs; silent with --quiet or when stderr is not a terminal."""
+    if _state["quiet"] or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+def _engine(cur: list[Path] | None) -> Any:
+    from cur_analyzer.config import load_settings
+    from cur_analyzer.engines import connect
+
+    settings = load_settings()
+    return connect(settings, cur=cur)
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    _state["debug"], _state["quiet"] = debug, quiet
+
+
+@command
+def chargeback(
+    month: MonthOpt,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", "-b", help="Dimension, repeatable: principal, role, session, account, model, "
+                     "token-type, usage-type, service, iamPrincipal/<key>, tag/<key>, accountTag/<key>."),
+    ] = None,
+    service: Annotated[str, typer.Option(help="bedrock or all.")] = "bedrock",
+    cost_basis: Annotated[str, typer.Option(help="unblended, net-unblended, amortized or net-amortized.")] = "unblended",
+    cur: CurOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    precision: PrecisionOpt = 2,
+) -> None:
+    """Who spent what in a month: cost per principal, tag, account, model... summing to the invoice."""
+    from cur_analyzer.render import render
+    from cur_analyzer.reports.chargeback import build_chargeback, tabular
+
+    with progress(f"chargeback {month}…"):
+        report = build_chargeback(_engine(cur), month, by or ["principal"], service, cost_basis)
+    render(tabular(report), fmt, output, precision)
+
+
+@command
+def fixtures(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic export, logs and ground truth.")],
+    month: Annotated[str, typer.Option("--month", help="First billing period (final); the next one is open.")] = "2026-10",
+    rows: Annotated[int, typer.Option("--rows", min=100, help="CUR lines per month (streams up to 10M+).")] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
+    months: Annotated[int, typer.Option("--months", min=2, help="Consecutive months to generate.")] = 2,
+) -> None:
+    """Generate a deterministic synthetic CUR 2.0 export + Bedrock invocation logs with ground truth."""
+    from cur_analyzer.attribution import validate_month
+    from cur_analyzer.synth import generate
+
+    validate_month(month)
+    out.mkdir(parents=True, exist_ok=True)
+    if _state["quiet"] or not sys.stderr.isatty():
+        generate(out, month=month, rows=rows, seed=seed, months=months)
+    else:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("generating CUR lines", total=rows * months)
+            generate(out, month=month, rows=rows, seed=seed, months=months,
+                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -8,10 +8,10 @@ Types are the Athena/Glue types of AWS's own CUR 2.0 table (rates are strings, c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Option(str, Enum):
+class Option(StrEnum):
     """Which Data Exports table configuration makes a column appear."""
 
     FIXED = "fixed"  # always in the CUR 2.0 fixed schema

@@ -1,0 +1,47 @@
+"""Query engines behind one small protocol: the reports never know which one ran their SQL.
+
+``duckdb`` (embedded, default) reads a local CUR 2.0 export; ``athena`` runs the same SQL where the
+export lives, through awswrangler. Both take the SQL files in ``athena/`` by name and return Arrow tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from cur_analyzer.schema import Capabilities
+
+
+class Engine(Protocol):
+    name: str
+    #: Facts about the run a report footer should carry (scan cost, fallbacks); engines append to it.
+    notes: list[str]
+
+    def months(self) -> list[str]:
+        """Billing periods (``YYYY-MM``) the CUR source holds, oldest first."""
+        ...
+
+    def capabilities(self) -> Capabilities:
+        """Which optional CUR columns the source has."""
+        ...
+
+    def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:
+        """Run ``athena/<name>.sql`` with its parameters bound by name."""
+        ...
+
+
+def connect(settings: Any, cur: Any = None) -> Engine:
+    """The engine the settings choose; ``cur`` given on the command line overrides the configured path."""
+    from cur_analyzer.errors import UserInputError
+
+    if settings.engine == "duckdb":
+        from cur_analyzer.engines.duckdb import DuckDBEngine
+
+        source = cur or settings.cur
+        if not source:
+            raise UserInputError("no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)")
+        return DuckDBEngine(source)
+    raise UserInputError(f"unknown engine {settings.engine!r}")

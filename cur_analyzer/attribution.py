@@ -1,0 +1,119 @@
+"""Attribution rules: which dimension a user asked for, and how a billing line gets its value for it.
+
+The one home of dimension names (``--by``), tag-key validation and the CUR key spellings of a tag
+(``tags['iamPrincipal/team']``, ``tags['resourceTags/team']``, ``resource_tags['user_team']``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cur_analyzer.errors import UserInputError
+
+UNALLOCATED = "Unallocated"
+
+#: Line item types that are usage a caller or resource incurred; everything else is an adjustment
+#: (tax, credits, refunds, fees, discounts, Savings Plan fees and negations) shown on its own rows.
+USAGE_LINE_TYPES = frozenset({"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"})
+
+#: Dimensions computed from the principal ARN (``bedrock.principals``) or the usage type
+#: (``bedrock.usage_types``), and the engine column each needs.
+PRINCIPAL_GRAINS = ("principal", "role", "session")
+USAGE_TYPE_DIMS = ("model", "token-type", "usage-type")
+PLAIN_DIMS = {"account": "account", "service": "service"}
+SIMPLE_DIMS = (*PRINCIPAL_GRAINS, "account", *USAGE_TYPE_DIMS, "service")
+
+#: ``--by`` tag prefixes -> (key prefix in the unified ``tags`` map, whether ``resource_tags`` holds it too)
+TAG_PREFIXES = {
+    "iamPrincipal/": ("iamPrincipal/", False),
+    "tag/": ("resourceTags/", True),
+    "accountTag/": ("accountTag/", False),
+}
+
+# AWS tag keys: letters, digits, spaces and _ . : / = + - @ (1-128 characters).
+_TAG_KEY_RE = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def validate_month(month: str) -> str:
+    if not _MONTH_RE.fullmatch(month or ""):
+        raise UserInputError(f"--month must be YYYY-MM, e.g. 2026-10 (got {month!r})")
+    return month
+
+
+def validate_tag_key(key: str) -> str:
+    if not key or not _TAG_KEY_RE.fullmatch(key):
+        raise UserInputError(
+            f"tag key {key!r} has characters AWS does not allow in tag keys "
+            "(letters, digits, spaces and _ . : / = + - @, at most 128)"
+        )
+    return key
+
+
+def resource_tags_key(key: str) -> str:
+    """The ``resource_tags`` map key CUR 2.0 uses for a user tag: ``user_`` + lower-case, non-alphanumerics
+    as ``_`` (``cost-center`` -> ``user_cost_center``). AWS does not document CamelCase splitting, so
+    ``CostCenter`` is looked up as ``user_costcenter``; the unified ``tags`` map keeps the original key."""
+    return "user_" + re.sub(r"[^0-9a-z]", "_", key.lower())
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One ``--by`` value, exactly as the user wrote it."""
+
+    spec: str
+    kind: str  # a SIMPLE_DIMS name, or "tag" for any tag lookup
+    tags_key: str | None = None  # key in the unified tags map
+    resource_key: str | None = None  # key in resource_tags ("" when resource_tags never holds it)
+
+    @property
+    def engine_column(self) -> str:
+        if self.kind in PRINCIPAL_GRAINS:
+            return "principal"
+        if self.kind in USAGE_TYPE_DIMS:
+            return "usage_type"
+        if self.kind == "tag":
+            return "tag"
+        return PLAIN_DIMS[self.kind]
+
+
+def parse_dimension(spec: str) -> Dimension:
+    if spec in SIMPLE_DIMS:
+        return Dimension(spec, spec)
+    for prefix, (tags_prefix, in_resource_tags) in TAG_PREFIXES.items():
+        if spec.startswith(prefix):
+            key = validate_tag_key(spec[len(prefix):])
+            return Dimension(spec, "tag", tags_prefix + key, resource_tags_key(key) if in_resource_tags else "")
+    raise UserInputError(
+        f"--by {spec!r} is not a dimension; use one of {', '.join(SIMPLE_DIMS)}, "
+        "iamPrincipal/<key>, tag/<key> or accountTag/<key>"
+    )
+
+
+def label(dim: Dimension, raw: str | None) -> str | None:
+    """The value a line shows for a dimension, from the engine column; None when the line has none."""
+    if raw is None or raw == "":
+        return None
+    if dim.kind in PRINCIPAL_GRAINS:
+        from cur_analyzer.bedrock.principals import principal_key
+
+        return principal_key(raw, dim.kind)
+    if dim.kind in USAGE_TYPE_DIMS:
+        return _usage_type_label(dim.kind, raw)
+    return raw
+
+
+def _usage_type_label(kind: str, usage_type: str) -> str | None:
+    if kind == "usage-type":
+        return usage_type
+    from cur_analyzer.bedrock.models import by_billing_name
+    from cur_analyzer.bedrock.usage_types import parse_usage_type
+
+    parsed = parse_usage_type(usage_type)
+    if not parsed.mapped:
+        return None
+    if kind == "token-type":
+        return parsed.meter if parsed.is_token_meter else (parsed.meter_detail or parsed.meter)
+    model = by_billing_name(parsed.billing_name)
+    return model.display_name if model else parsed.billing_name
