@@ -83,8 +83,10 @@ def parse_dimension(spec: str) -> Dimension:
         return Dimension(spec, spec)
     for prefix, (tags_prefix, in_resource_tags) in TAG_PREFIXES.items():
         if spec.startswith(prefix):
-            key = validate_tag_key(spec[len(prefix):])
-            return Dimension(spec, "tag", tags_prefix + key, resource_tags_key(key) if in_resource_tags else "")
+            key = validate_tag_key(spec[len(prefix) :])
+            return Dimension(
+                spec, "tag", tags_prefix + key, resource_tags_key(key) if in_resource_tags else ""
+            )
     raise UserInputError(
         f"--by {spec!r} is not a dimension; use one of {', '.join(SIMPLE_DIMS)}, "
         "iamPrincipal/<key>, tag/<key> or accountTag/<key>"

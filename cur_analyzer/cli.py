@@ -30,12 +30,19 @@ _state = {"debug": False, "quiet": False}
 MonthOpt = Annotated[str, typer.Option("--month", "-m", help="Billing period, YYYY-MM.")]
 CurOpt = Annotated[
     list[Path] | None,
-    typer.Option("--cur", help="CUR 2.0 export folder (holding data/ and metadata/), a folder above it, "
-                 "a BILLING_PERIOD=YYYY-MM folder, or parquet files. Repeatable. [env CUR_ANALYZER_CUR]"),
+    typer.Option(
+        "--cur",
+        help="CUR 2.0 export folder (holding data/ and metadata/), a folder above it, "
+        "a BILLING_PERIOD=YYYY-MM folder, or parquet files. Repeatable. [env CUR_ANALYZER_CUR]",
+    ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet, xlsx or md.")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")]
-PrecisionOpt = Annotated[int, typer.Option("--precision", help="Decimal places of money in table and md output.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
+]
+PrecisionOpt = Annotated[
+    int, typer.Option("--precision", help="Decimal places of money in table and md output.")
+]
 
 
 def _fail(message: str, code: int) -> None:
@@ -101,11 +108,17 @@ def chargeback(
     month: MonthOpt,
     by: Annotated[
         list[str] | None,
-        typer.Option("--by", "-b", help="Dimension, repeatable: principal, role, session, account, model, "
-                     "token-type, usage-type, service, iamPrincipal/<key>, tag/<key>, accountTag/<key>."),
+        typer.Option(
+            "--by",
+            "-b",
+            help="Dimension, repeatable: principal, role, session, account, model, "
+            "token-type, usage-type, service, iamPrincipal/<key>, tag/<key>, accountTag/<key>.",
+        ),
     ] = None,
     service: Annotated[str, typer.Option(help="bedrock or all.")] = "bedrock",
-    cost_basis: Annotated[str, typer.Option(help="unblended, net-unblended, amortized or net-amortized.")] = "unblended",
+    cost_basis: Annotated[
+        str, typer.Option(help="unblended, net-unblended, amortized or net-amortized.")
+    ] = "unblended",
     cur: CurOpt = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -122,9 +135,15 @@ def chargeback(
 
 @command
 def fixtures(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic export, logs and ground truth.")],
-    month: Annotated[str, typer.Option("--month", help="First billing period (final); the next one is open.")] = "2026-10",
-    rows: Annotated[int, typer.Option("--rows", min=100, help="CUR lines per month (streams up to 10M+).")] = 3000,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the synthetic export, logs and ground truth.")
+    ],
+    month: Annotated[
+        str, typer.Option("--month", help="First billing period (final); the next one is open.")
+    ] = "2026-10",
+    rows: Annotated[
+        int, typer.Option("--rows", min=100, help="CUR lines per month (streams up to 10M+).")
+    ] = 3000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
     months: Annotated[int, typer.Option("--months", min=2, help="Consecutive months to generate.")] = 2,
 ) -> None:
@@ -141,8 +160,14 @@ def fixtures(
 
         with Progress(transient=True) as bar:
             task = bar.add_task("generating CUR lines", total=rows * months)
-            generate(out, month=month, rows=rows, seed=seed, months=months,
-                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+            generate(
+                out,
+                month=month,
+                rows=rows,
+                seed=seed,
+                months=months,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")
 
 

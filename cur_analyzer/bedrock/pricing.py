@@ -44,8 +44,11 @@ class PriceTable:
     def load(cls, path: str | Path | None = None) -> PriceTable:
         text = Path(path).read_text() if path else bedrock_data("prices.csv").read_text()
         version = next(
-            (line.split("version", 1)[1].split()[0].strip(".,:") for line in text.splitlines()
-             if line.startswith("#") and "version" in line),
+            (
+                line.split("version", 1)[1].split()[0].strip(".,:")
+                for line in text.splitlines()
+                if line.startswith("#") and "version" in line
+            ),
             "unversioned",
         )
         reader = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
@@ -64,10 +67,14 @@ class PriceTable:
                     return hit
         return None
 
-    def rate_per_million(self, price_key: str, region: str, meter: str, tier: str, scope: str) -> Decimal | None:
+    def rate_per_million(
+        self, price_key: str, region: str, meter: str, tier: str, scope: str
+    ) -> Decimal | None:
         hit = self.row(price_key, region, meter, tier, scope)
         return hit.usd_per_1m if hit else None
 
-    def cost(self, tokens: int, price_key: str, region: str, meter: str, tier: str, scope: str) -> Decimal | None:
+    def cost(
+        self, tokens: int, price_key: str, region: str, meter: str, tier: str, scope: str
+    ) -> Decimal | None:
         rate = self.rate_per_million(price_key, region, meter, tier, scope)
         return None if rate is None else Decimal(tokens) * rate / ONE_MILLION

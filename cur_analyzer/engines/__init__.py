@@ -42,6 +42,8 @@ def connect(settings: Any, cur: Any = None) -> Engine:
 
         source = cur or settings.cur
         if not source:
-            raise UserInputError("no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)")
+            raise UserInputError(
+                "no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)"
+            )
         return DuckDBEngine(source)
     raise UserInputError(f"unknown engine {settings.engine!r}")

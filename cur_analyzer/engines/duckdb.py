@@ -109,7 +109,9 @@ class DuckDBEngine:
     def _file_columns(self) -> dict[str, str]:
         cur = self._require_cur()
         rel = self._guard(
-            lambda: self._con.sql(f"SELECT * FROM {self._read_parquet_sql(cur)} LIMIT 0", params=[self._paths(cur)])  # noqa: S608 - no user text; paths are bound
+            lambda: self._con.sql(
+                f"SELECT * FROM {self._read_parquet_sql(cur)} LIMIT 0", params=[self._paths(cur)]
+            )  # noqa: S608 - no user text; paths are bound
         )
         return {name.lower(): name for name in rel.columns}
 
@@ -138,7 +140,9 @@ class DuckDBEngine:
                 f"--cur does not look like a CUR 2.0 export: missing columns {', '.join(missing_required)}"
             )
         select = [
-            f"{_quote(present[c.name])} AS {c.name}" if c.name in present else f"CAST(NULL AS {_duckdb_type(c.type)}) AS {c.name}"
+            f"{_quote(present[c.name])} AS {c.name}"
+            if c.name in present
+            else f"CAST(NULL AS {_duckdb_type(c.type)}) AS {c.name}"
             for c in schema.CUR_COLUMNS
         ]
         if cur.partitioned:
@@ -161,7 +165,7 @@ class DuckDBEngine:
             self._ensure_cur_view()
         text = sql.for_duckdb(name)
         values = q.bind(params)
-        return self._guard(lambda: self._con.execute(text, values).fetch_arrow_table())
+        return self._guard(lambda: self._con.sql(text, params=values).to_arrow_table())
 
     def _guard(self, run: Callable[[], T]) -> T:
         """Run a DuckDB call, turning read errors of the user's files into one clear line."""

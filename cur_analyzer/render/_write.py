@@ -58,7 +58,9 @@ def _md(t: Tabular, precision: int) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
     out = [f"## {t.title}", "", line(t.columns)]
-    out.append("|" + "|".join("---:" if c in t.money_columns or c == "lines" else "---" for c in t.columns) + "|")
+    out.append(
+        "|" + "|".join("---:" if c in t.money_columns or c == "lines" else "---" for c in t.columns) + "|"
+    )
     for row in [*t.rows, *t.summary_rows]:
         out.append(line([_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns]))
     out += [""] + [f"- {n}" for n in t.footer]
@@ -77,8 +79,13 @@ def _parquet(t: Tabular) -> bytes:
         else:
             arrays[c] = pa.array(values)
     table = pa.table(arrays) if t.columns else pa.table({})
-    table = table.replace_schema_metadata({"cur_analyzer.report": json.dumps(
-        {k: v for k, v in t.document.items() if k != "rows"}, default=json_default)})
+    table = table.replace_schema_metadata(
+        {
+            "cur_analyzer.report": json.dumps(
+                {k: v for k, v in t.document.items() if k != "rows"}, default=json_default
+            )
+        }
+    )
     buf = io.BytesIO()
     pq.write_table(table, buf)
     return buf.getvalue()
@@ -121,8 +128,10 @@ def _table(t: Tabular, precision: int, file: Any) -> None:
     if t.summary_rows:
         table.add_section()
         for row in t.summary_rows:
-            table.add_row(*[_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns],
-                          style="bold")
+            table.add_row(
+                *[_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns],
+                style="bold",
+            )
     console = Console(file=file, width=max(100, Console(file=file).width))
     console.print(table)
     for n in t.footer:

@@ -161,11 +161,24 @@ def build_chargeback(
     rows, adjustments = _roll_up(table.to_pylist(), dims)
     final = month_is_final(engine, month)
     if not final:
-        notes.append(f"{month} is not final (no invoice id yet): figures will change until AWS closes the month")
-    return Chargeback(month, cost_basis, service, tuple(d.spec for d in dims), rows, adjustments, final, notes + engine.notes)
+        notes.append(
+            f"{month} is not final (no invoice id yet): figures will change until AWS closes the month"
+        )
+    return Chargeback(
+        month,
+        cost_basis,
+        service,
+        tuple(d.spec for d in dims),
+        rows,
+        adjustments,
+        final,
+        notes + engine.notes,
+    )
 
 
-def _roll_up(records: list[dict], dims: Sequence[Dimension]) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
+def _roll_up(
+    records: list[dict], dims: Sequence[Dimension]
+) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
     usage: dict[tuple[tuple[str, ...], str], list] = defaultdict(lambda: [ZERO, 0])
     adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
     for rec in records:
@@ -175,7 +188,8 @@ def _roll_up(records: list[dict], dims: Sequence[Dimension]) -> tuple[list[Charg
         else:
             tag_values = iter((rec["tag1"], rec["tag2"], rec["tag3"], rec["tag4"]))
             values = tuple(
-                label(d, next(tag_values) if d.kind == "tag" else rec[d.engine_column]) or UNALLOCATED for d in dims
+                label(d, next(tag_values) if d.kind == "tag" else rec[d.engine_column]) or UNALLOCATED
+                for d in dims
             )
             acc = usage[(values, rec["currency"])]
         acc[0] += cost
@@ -198,19 +212,30 @@ def tabular(cb: Chargeback) -> Tabular:
     rows: list[dict] = []
     for r in cb.rows:
         base = usage_total.get(r.currency) or ZERO
-        rows.append({
-            **dict(zip(dims, r.values, strict=True)),
-            "currency": r.currency,
-            "cost": r.cost,
-            "share": f"{(r.cost / base * 100):.1f}%" if base else "",
-            "lines": r.lines,
-            "kind": "unallocated" if r.unallocated else "attributed",
-        })
+        rows.append(
+            {
+                **dict(zip(dims, r.values, strict=True)),
+                "currency": r.currency,
+                "cost": r.cost,
+                "share": f"{(r.cost / base * 100):.1f}%" if base else "",
+                "lines": r.lines,
+                "kind": "unallocated" if r.unallocated else "attributed",
+            }
+        )
     for a in cb.adjustments:
-        rows.append({dims[0]: a.line_item_type, "currency": a.currency, "cost": a.cost, "lines": a.lines,
-                     "kind": "adjustment"})
+        rows.append(
+            {
+                dims[0]: a.line_item_type,
+                "currency": a.currency,
+                "cost": a.cost,
+                "lines": a.lines,
+                "kind": "adjustment",
+            }
+        )
     totals = cb.totals()
-    summary = [{dims[0]: "Total", "currency": cur, "cost": amount, "kind": "total"} for cur, amount in totals.items()]
+    summary = [
+        {dims[0]: "Total", "currency": cur, "cost": amount, "kind": "total"} for cur, amount in totals.items()
+    ]
     status = "final" if cb.final else "NOT final (no invoice id yet)"
     scope = "Amazon Bedrock" if cb.service == "bedrock" else "all services"
     footer = [
@@ -247,8 +272,12 @@ def document(cb: Chargeback) -> dict:
         "currency": single,
         "final": cb.final,
         "rows": [
-            {**dict(zip(cb.dimensions, r.values, strict=True)), "cost": r.cost, "lines": r.lines,
-             "currency": r.currency}
+            {
+                **dict(zip(cb.dimensions, r.values, strict=True)),
+                "cost": r.cost,
+                "lines": r.lines,
+                "currency": r.currency,
+            }
             for r in cb.rows
         ],
         "unallocated": cb.unallocated().get(single, ZERO) if single else cb.unallocated(),

@@ -1,0 +1,43 @@
+# Two set-up commands work on a fresh clone with nothing but Python >= 3.11:
+#   make demo   creates .venv, installs, generates the synthetic fixtures, prints the demo month's chargeback
+#   make test   installs and runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := out/demo
+MONTH  := 2026-10
+
+.PHONY: install demo test lint fmt bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit("cur-analyzer needs Python >= 3.11 (set PYTHON=...)" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/cur-analyzer --quiet fixtures --out $(DEMO) --month $(MONTH)
+	$(BIN)/cur-analyzer chargeback --month $(MONTH) --cur $(DEMO)/cur2-bedrock --by principal
+	$(BIN)/cur-analyzer chargeback --month $(MONTH) --cur $(DEMO)/cur2-bedrock --by iamPrincipal/team --by tag/team
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check cur_analyzer tests benchmarks
+	$(BIN)/ruff format --check cur_analyzer tests benchmarks
+	@if command -v terraform >/dev/null 2>&1; then terraform fmt -check -recursive terraform; \
+	 else echo "terraform not installed: skipping terraform fmt"; fi
+
+fmt: install
+	$(BIN)/ruff format cur_analyzer tests benchmarks
+	$(BIN)/ruff check --fix cur_analyzer tests benchmarks
+
+clean:
+	rm -rf $(VENV) out dist build .pytest_cache .ruff_cache
