@@ -110,10 +110,11 @@ class DuckDBEngine:
         cur = self._require_cur()
         rel = self._guard(
             lambda: self._con.sql(
-                f"SELECT * FROM {self._read_parquet_sql(cur)} LIMIT 0", params=[self._paths(cur)]
-            )  # noqa: S608 - no user text; paths are bound
+                f"DESCRIBE SELECT * FROM {self._read_parquet_sql(cur)}",  # noqa: S608 - paths are bound
+                params=[self._paths(cur)],
+            )
         )
-        return {name.lower(): name for name in rel.columns}
+        return {row[0].lower(): row[0] for row in rel.fetchall()}
 
     def _paths(self, cur: CurFiles) -> list[str]:
         return [str(f) for f in cur.files]
