@@ -3,14 +3,12 @@ to the cent, per currency and cost basis (hypothesis draws the CURs)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from conftest import write_cur
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,29 +110,6 @@ BASES = {
     "amortized": lambda r: amortized(r, net=False),
     "net-amortized": lambda r: amortized(r, net=True),
 }
-
-
-def write_cur(folder: Path, lines: list[dict]) -> Path:
-    part = folder / "x" / "data" / "BILLING_PERIOD=2026-10"
-    part.mkdir(parents=True)
-    n = len(lines)
-    start = dt.datetime(2026, 10, 1)
-    cols: dict[str, pa.Array] = {
-        "bill_billing_period_start_date": pa.array([start] * n, pa.timestamp("ms")),
-        "bill_invoice_id": pa.array(["INV-1"] * n),
-        "line_item_usage_start_date": pa.array([start] * n, pa.timestamp("ms")),
-        "line_item_usage_amount": pa.array([1.0] * n),
-    }
-    for key in lines[0]:
-        values = [r[key] for r in lines]
-        if key in ("tags", "resource_tags"):
-            cols[key] = pa.array([list(v.items()) for v in values], pa.map_(pa.string(), pa.string()))
-        elif isinstance(lines[0][key], Decimal) or key == "line_item_net_unblended_cost":
-            cols[key] = pa.array([None if v is None else float(v) for v in values], pa.float64())
-        else:
-            cols[key] = pa.array(values, pa.string())
-    pq.write_table(pa.table(cols), part / "x-00001.snappy.parquet")
-    return folder / "x"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -172,10 +172,13 @@ class DuckDBEngine:
         """Run a DuckDB call, turning read errors of the user's files into one clear line."""
         try:
             return run()
-        except duckdb.IOException as e:
-            raise UserInputError(f"cannot read the CUR files: {_first_line(e)}") from e
-        except duckdb.InvalidInputException as e:
-            raise UserInputError(f"corrupt or unreadable parquet: {_first_line(e)}") from e
+        except (duckdb.IOException, duckdb.InvalidInputException) as e:
+            raise UserInputError(f"cannot read the CUR parquet files: {_first_line(e)}") from e
+        except duckdb.Error as e:
+            # A damaged file surfaces as a plain duckdb.Error naming the file; anything else is a bug.
+            if "parquet" in str(e).lower() or "file" in str(e).lower():
+                raise UserInputError(f"corrupt or unreadable parquet: {_first_line(e)}") from e
+            raise
 
 
 def _first_line(e: Exception) -> str:

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "demo"
+DEMO_EXPORT = DEMO / "cur2-bedrock"
+
+
+@pytest.fixture(scope="session")
+def demo_export() -> Path:
+    return DEMO_EXPORT
+
+
+@pytest.fixture(scope="session")
+def ground_truth() -> dict:
+    return json.loads((DEMO / "ground_truth.json").read_text(), parse_float=Decimal)
+
+
+@pytest.fixture(scope="session")
+def demo_engine():
+    from cur_analyzer.engines.duckdb import DuckDBEngine
+
+    return DuckDBEngine(DEMO_EXPORT)
+
+
+def write_cur(folder: Path, lines: list[dict], month: str = "2026-10", drop: tuple[str, ...] = ()) -> Path:
+    """A minimal CUR 2.0 export in the S3 layout from a list of line dicts (costs as Decimal)."""
+    part = folder / "x" / "data" / f"BILLING_PERIOD={month}"
+    part.mkdir(parents=True, exist_ok=True)
+    n = len(lines)
+    start = dt.datetime.strptime(month + "-01", "%Y-%m-%d")
+    cols: dict[str, pa.Array] = {
+        "bill_billing_period_start_date": pa.array([start] * n, pa.timestamp("ms")),
+        "bill_invoice_id": pa.array(["INV-1"] * n),
+        "line_item_usage_start_date": pa.array([start] * n, pa.timestamp("ms")),
+        "line_item_usage_end_date": pa.array([start] * n, pa.timestamp("ms")),
+        "line_item_usage_amount": pa.array([1.0] * n),
+        "line_item_currency_code": pa.array(["USD"] * n),
+        "line_item_usage_account_id": pa.array(["111122223333"] * n),
+        "resource_tags": pa.array([[] for _ in range(n)], pa.map_(pa.string(), pa.string())),
+        "tags": pa.array([[] for _ in range(n)], pa.map_(pa.string(), pa.string())),
+        "line_item_iam_principal": pa.array([None] * n, pa.string()),
+    }
+    for key in lines[0]:
+        values = [r[key] for r in lines]
+        if key in ("tags", "resource_tags"):
+            cols[key] = pa.array([list(v.items()) for v in values], pa.map_(pa.string(), pa.string()))
+        elif key.endswith(("_cost", "_commitment", "_to_date", "_fee", "_for_billing_period")) or isinstance(
+            values[0], Decimal
+        ):
+            cols[key] = pa.array([None if v is None else float(v) for v in values], pa.float64())
+        else:
+            cols[key] = pa.array(values, pa.string())
+    for name in drop:
+        cols.pop(name, None)
+    pq.write_table(pa.table(cols), part / "x-00001.snappy.parquet")
+    return folder / "x"
+
+
+@pytest.fixture
+def make_cur(tmp_path) -> Callable[..., Path]:
+    return lambda lines, **kw: write_cur(tmp_path, lines, **kw)
