@@ -33,7 +33,7 @@ class Engine(Protocol):
         ...
 
 
-def connect(settings: Any, cur: Any = None) -> Engine:
+def connect(settings: Any, cur: Any = None, on_progress: Any = None) -> Engine:
     """The engine the settings choose; ``cur`` given on the command line overrides the configured path."""
     from cur_analyzer.errors import UserInputError
 
@@ -46,4 +46,8 @@ def connect(settings: Any, cur: Any = None) -> Engine:
                 "no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)"
             )
         return DuckDBEngine(source)
+    if settings.engine == "athena":
+        from cur_analyzer.engines.athena import AthenaEngine
+
+        return AthenaEngine(settings, on_progress=on_progress)
     raise UserInputError(f"unknown engine {settings.engine!r}")

@@ -1,0 +1,271 @@
+"""The Athena path, offline: moto plays S3, Glue and Athena (canned results, the SQL itself is proven on
+DuckDB). Proves the plumbing: Glue names, months from S3, parameters, result types, scan cost, failures,
+Ctrl-C, and that the engine choice never changes a number."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from unittest import mock
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.athena.models import QueryResults, athena_backends
+
+from cur_analyzer import schema
+from cur_analyzer.config import Settings
+from cur_analyzer.engines.athena import AthenaEngine, AthenaQueryError, athena_literal
+from cur_analyzer.engines.duckdb import DuckDBEngine
+from cur_analyzer.errors import UserInputError
+from cur_analyzer.reports.chargeback import build_chargeback
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+DATA = "s3://cur-bucket/exports/cur2-bedrock/data/"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in ("cur-bucket", "athena-results"):
+            s3.create_bucket(Bucket=bucket)
+        for month in ("2026-10", "2026-11"):
+            s3.put_object(
+                Bucket="cur-bucket",
+                Key=f"exports/cur2-bedrock/data/BILLING_PERIOD={month}/x-00001.snappy.parquet",
+                Body=b"PAR1",
+            )
+        glue = boto3.client("glue", region_name=REGION)
+        glue.create_database(DatabaseInput={"Name": "finops"})
+        glue.create_table(
+            DatabaseName="finops",
+            TableInput={
+                "Name": "cur2",
+                "StorageDescriptor": {
+                    "Location": DATA,
+                    "Columns": [{"Name": c.name, "Type": c.type} for c in schema.CUR_COLUMNS],
+                },
+                "PartitionKeys": [{"Name": "billing_period", "Type": "string"}],
+            },
+        )
+        boto3.client("athena", region_name=REGION).create_work_group(
+            Name="finops",
+            Configuration={
+                "ResultConfiguration": {"OutputLocation": "s3://athena-results/q/"},
+                "EnforceWorkGroupConfiguration": True,
+            },
+        )
+        yield
+
+
+def engine(**kw) -> AthenaEngine:
+    settings = Settings(
+        **{
+            "engine": "athena",
+            "region": REGION,
+            "workgroup": "finops",
+            "database": "finops",
+            "table": "cur2",
+            **kw,
+        }
+    )
+    return AthenaEngine(settings, boto3_session=boto3.Session(region_name=REGION), poll_seconds=0.01)
+
+
+def queue(table) -> None:
+    """Queue an Arrow table as the next canned Athena result (header row first, {} for NULL)."""
+    athena_types = {"string": "varchar", "int64": "bigint", "double": "double", "bool": "boolean"}
+    cols = []
+    for f in table.schema:
+        t = str(f.type)
+        cols.append(
+            {
+                "Name": f.name,
+                "Type": "decimal" if t.startswith("decimal") else athena_types.get(t, "varchar"),
+                **({"Precision": 38, "Scale": 10} if t.startswith("decimal") else {}),
+            }
+        )
+    rows = [{"Data": [{"VarCharValue": c["Name"]} for c in cols]}]
+    for rec in table.to_pylist():
+        rows.append(
+            {"Data": [{} if rec[c["Name"]] is None else {"VarCharValue": str(rec[c["Name"]])} for c in cols]}
+        )
+    athena_backends[ACCOUNT][REGION].query_results_queue.append(QueryResults(rows=rows, column_info=cols))
+
+
+def executions():
+    return list(athena_backends[ACCOUNT][REGION].executions.values())
+
+
+def test_months_come_from_the_billing_period_folders_in_s3(aws):
+    assert engine().months() == ["2026-10", "2026-11"]
+
+
+def test_capabilities_come_from_the_glue_table(aws):
+    caps = engine().capabilities()
+    assert caps.iam_principal and caps.tags and caps.net
+
+
+def test_a_missing_glue_table_says_how_to_create_it(aws):
+    with pytest.raises(UserInputError, match="CUR_ANALYZER_TABLE"):
+        engine(table="nope").capabilities()
+
+
+def test_user_values_travel_as_execution_parameters_not_sql_text(aws):
+    import pyarrow as pa
+
+    queue(pa.table({"lines": [3], "invoiced_lines": [3], "first_usage": [None], "last_usage": [None]}))
+    e = engine()
+    e.query("month_status", {"month": "2026-10' OR '1'='1"})
+    (run,) = executions()
+    assert run.execution_parameters == ["'2026-10'' OR ''1''=''1'"]
+    assert "2026-10" not in run.query
+    assert '"finops"."cur2"' in run.query and "billing_period = ?" in run.query
+
+
+def test_athena_literals_quote_strings_and_spell_booleans():
+    assert athena_literal("O'Brien") == "'O''Brien'"
+    assert athena_literal(True) == "true" and athena_literal(False) == "false"
+    assert athena_literal(Decimal("1.5")) == "1.5"
+
+
+def test_the_duckdb_and_athena_engines_give_the_same_chargeback(aws, make_cur):
+    alice = "arn:aws:iam::111122223333:user/alice"
+    lines = [
+        {
+            "line_item_line_item_type": t,
+            "line_item_product_code": "AmazonBedrock",
+            "line_item_usage_type": "USE1-NovaPro-input-tokens",
+            "line_item_unblended_cost": Decimal(c),
+            "line_item_iam_principal": p,
+            "tags": {"iamPrincipal/team": "ml"} if p else {},
+        }
+        for t, c, p in [("Usage", "1.23456789", alice), ("Usage", "2.5", None), ("Tax", "0.31", None)]
+    ]
+    local = DuckDBEngine(make_cur(lines))
+    params = dict(by=["principal", "iamPrincipal/team"], service="bedrock", cost_basis="unblended")
+    expected = build_chargeback(local, "2026-10", **params)
+
+    remote = engine()
+    with mock.patch.object(remote, "months", return_value=["2026-10"]):
+        recorded = []
+        original = local.query
+        local.query = lambda name, p: recorded.append(t := original(name, p)) or t  # type: ignore[method-assign]
+        build_chargeback(local, "2026-10", **params)
+        for table in recorded:
+            queue(table)
+        got = build_chargeback(remote, "2026-10", **params)
+    assert got.rows == expected.rows and got.adjustments == expected.adjustments
+    assert got.totals() == expected.totals() == {"USD": Decimal("4.04456789")}
+    assert "scanned" in remote.scan_summary()
+
+
+def test_a_failed_query_is_one_line_with_athenas_reason_and_the_query_id(aws):
+    e = engine()
+    failed = {
+        "Status": {
+            "State": "FAILED",
+            "StateChangeReason": "TABLE_NOT_FOUND: line 1:8: Table 'finops.cur2' does not exist",
+        },
+        "Statistics": {},
+    }
+    with mock.patch("awswrangler.athena.get_query_execution", return_value=failed):
+        with pytest.raises(AthenaQueryError) as err:
+            e.query("month_status", {"month": "2026-10"})
+    (run,) = executions()
+    assert run.id in str(err.value) and "TABLE_NOT_FOUND" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_ctrl_c_stops_the_query_in_athena(aws):
+    e = engine()
+    with mock.patch("awswrangler.athena.get_query_execution", side_effect=KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            e.query("month_status", {"month": "2026-10"})
+    (run,) = executions()
+    assert run.status == "CANCELLED"
+
+
+def test_the_scan_cost_uses_athenas_price_and_ten_megabyte_minimum(aws):
+    import pyarrow as pa
+
+    queue(pa.table({"lines": [1], "invoiced_lines": [1], "first_usage": [None], "last_usage": [None]}))
+    e = engine()
+    scanned = {"Status": {"State": "SUCCEEDED"}, "Statistics": {"DataScannedInBytes": 2 * 10**12}}
+    real = __import__("awswrangler").athena.get_query_execution
+    with mock.patch(
+        "awswrangler.athena.get_query_execution", side_effect=lambda qid, **kw: real(qid, **kw) | scanned
+    ):
+        e.query("month_status", {"month": "2026-10"})
+    assert e.runs[0].cost == Decimal(10)
+    assert "$10.0000" in e.scan_summary()
+
+
+def test_result_reuse_is_asked_of_athena_not_of_a_client_side_text_cache(aws):
+    import pyarrow as pa
+
+    queue(pa.table({"lines": [1], "invoiced_lines": [1], "first_usage": [None], "last_usage": [None]}))
+    with mock.patch(
+        "awswrangler.athena.start_query_execution",
+        wraps=__import__("awswrangler").athena.start_query_execution,
+    ) as start:
+        engine(max_cache_seconds=3600).query("month_status", {"month": "2026-10"})
+    kwargs = start.call_args.kwargs
+    assert kwargs["result_reuse_configuration"] == {
+        "ResultReuseByAgeConfiguration": {"Enabled": True, "MaxAgeInMinutes": 60}
+    }
+    assert "athena_cache_settings" not in kwargs
+
+
+def test_throttling_is_retried_with_backoff():
+    """A local HTTP endpoint answers ThrottlingException twice, then succeeds: botocore retries
+    (Stubber would bypass the retry handler, so this uses a real socket on 127.0.0.1)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cur_analyzer.engines.athena import _botocore_config
+
+    calls = []
+
+    class Throttling(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            calls.append(self.headers["X-Amz-Target"])
+            throttled = len(calls) <= 2
+            body = (
+                {"__type": "ThrottlingException", "message": "Rate exceeded"}
+                if throttled
+                else {"WorkGroup": {"Name": "finops"}}
+            )
+            payload = json.dumps(body).encode()
+            self.send_response(400 if throttled else 200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Throttling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = boto3.client(
+            "athena",
+            region_name=REGION,
+            config=_botocore_config(),
+            endpoint_url=f"http://127.0.0.1:{server.server_port}",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
+        assert client.get_work_group(WorkGroup="finops")["WorkGroup"]["Name"] == "finops"
+    finally:
+        server.shutdown()
+    assert calls == ["AmazonAthena.GetWorkGroup"] * 3
