@@ -36,6 +36,10 @@ CurOpt = Annotated[
         "a BILLING_PERIOD=YYYY-MM folder, or parquet files. Repeatable. [env CUR_ANALYZER_CUR]",
     ),
 ]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="duckdb (local files, default) or athena. [env CUR_ANALYZER_ENGINE]"),
+]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet, xlsx or md.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
@@ -76,23 +80,28 @@ def command(fn: F) -> F:
 
 
 @contextmanager
-def progress(message: str) -> Iterator[None]:
-    """A spinner on stderr while long work runs; silent with --quiet or when stderr is not a terminal."""
+def progress(message: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while long work runs, whose text the work can update; silent with --quiet or
+    when stderr is not a terminal."""
     if _state["quiet"] or not sys.stderr.isatty():
-        yield
+        yield lambda _text: None
         return
     from rich.console import Console
 
-    with Console(stderr=True).status(message):
-        yield
+    with Console(stderr=True).status(message) as status:
+        yield lambda text: status.update(f"{message} {text}")
 
 
-def _engine(cur: list[Path] | None) -> Any:
+def _engine(cur: list[Path] | None, engine: str | None, update: Callable[[str], None]) -> Any:
     from cur_analyzer.config import load_settings
     from cur_analyzer.engines import connect
 
-    settings = load_settings()
-    return connect(settings, cur=cur)
+    def on_query(run: Any) -> None:
+        update(
+            f"Athena {run.name}.sql {run.query_id} {run.state} · {run.bytes_scanned / 1e6:,.1f} MB scanned"
+        )
+
+    return connect(load_settings(engine=engine), cur=cur, on_progress=on_query)
 
 
 @app.callback()
@@ -120,6 +129,7 @@ def chargeback(
         str, typer.Option(help="unblended, net-unblended, amortized or net-amortized.")
     ] = "unblended",
     cur: CurOpt = None,
+    engine: EngineOpt = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
@@ -128,8 +138,10 @@ def chargeback(
     from cur_analyzer.render import render
     from cur_analyzer.reports.chargeback import build_chargeback, tabular
 
-    with progress(f"chargeback {month}…"):
-        report = build_chargeback(_engine(cur), month, by or ["principal"], service, cost_basis)
+    with progress(f"chargeback {month}…") as update:
+        report = build_chargeback(
+            _engine(cur, engine, update), month, by or ["principal"], service, cost_basis
+        )
     render(tabular(report), fmt, output, precision)
 
 

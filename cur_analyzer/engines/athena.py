@@ -82,7 +82,7 @@ class AthenaEngine:
 
         wr.config.botocore_config = _botocore_config()
         self.settings = settings
-        self.notes: list[str] = []
+        self._notes: list[str] = []
         self.runs: list[QueryRun] = []
         self._session = boto3_session or boto3.Session(
             region_name=settings.region, profile_name=settings.profile
@@ -93,6 +93,11 @@ class AthenaEngine:
         self._table = sql.validate_identifier(settings.table, "table")
         self._logs_db = sql.validate_identifier(settings.logs_database or settings.database, "logs database")
         self._logs_table = sql.validate_identifier(settings.logs_table, "logs table")
+
+    @property
+    def notes(self) -> list[str]:
+        """Footer lines: what the queries scanned and cost, plus anything the engine noticed."""
+        return [self.scan_summary(), *self._notes] if self.runs else list(self._notes)
 
     # --- catalog --------------------------------------------------------------------------------------
     def _tables(self) -> dict[str, tuple[str, str]]:
