@@ -146,6 +146,66 @@ def chargeback(
 
 
 @command
+def doctor(
+    cur: CurOpt = None,
+    engine: EngineOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Is the export, table and invocation logging set up right? Says what is missing and how to fix it.
+
+    Exits 1 when a check fails."""
+    import datetime as dt
+
+    from cur_analyzer import doctor as doc
+    from cur_analyzer.config import load_settings
+    from cur_analyzer.render import render
+
+    settings = load_settings(engine=engine)
+    with progress("doctor…") as update:
+        eng = _engine(cur, engine, update)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if settings.engine == "athena":
+            findings = doc.run_aws(eng, settings, eng.session, now)
+        else:
+            findings = doc.run_local(eng, now.date())
+    render(doc.tabular(findings), fmt, output)
+    if any(f.status == doc.FAIL for f in findings):
+        raise typer.Exit(1)
+
+
+@command
+def pull(
+    month: MonthOpt,
+    to: Annotated[
+        Path, typer.Option("--to", help="Local cache folder; the export lands in <to>/<export>.")
+    ] = Path("cur-cache"),
+    s3: Annotated[
+        str | None,
+        typer.Option(
+            "--s3", help="Export root s3://bucket/prefix/<export> (default: from the Glue table location)."
+        ),
+    ] = None,
+) -> None:
+    """Copy one billing period of the export from S3 to a local folder, for the DuckDB engine."""
+    from cur_analyzer.config import load_settings
+    from cur_analyzer.pull import export_root_from_table_location, pull_month
+
+    settings = load_settings()
+    session = None
+    if s3 is None:
+        import awswrangler as wr
+        import boto3
+
+        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
+        location = wr.catalog.get_table_location(settings.database, settings.table, boto3_session=session)
+        s3 = export_root_from_table_location(location)
+    with progress(f"pull {month}") as update:
+        result = pull_month(month, to, s3, boto3_session=session, progress=update)
+    typer.echo(result.summary())
+
+
+@command
 def fixtures(
     out: Annotated[
         Path, typer.Option("--out", help="Folder to write the synthetic export, logs and ground truth.")

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     logs_database: str | None = None
     logs_table: str = "bedrock_invocation_logs"
     max_cache_seconds: int = 0
+    #: Data Exports export name (doctor finds it by destination when unset)
+    export_name: str | None = None
 
     @field_validator("database", "table", "logs_table", "logs_database")
     @classmethod

@@ -95,6 +95,10 @@ class AthenaEngine:
         self._logs_table = sql.validate_identifier(settings.logs_table, "logs table")
 
     @property
+    def session(self) -> Any:
+        return self._session
+
+    @property
     def notes(self) -> list[str]:
         """Footer lines: what the queries scanned and cost, plus anything the engine noticed."""
         return [self.scan_summary(), *self._notes] if self.runs else list(self._notes)
