@@ -243,42 +243,41 @@ def probe(columns: set[str] | frozenset[str] | list[str]) -> Capabilities:
 
 
 # --- Bedrock model invocation logs -------------------------------------------------------------------
-#: Flattened invocation-log fields the reports read: output name -> (JSON path, Athena type).
-LOG_FIELDS: dict[str, tuple[str, str]] = {
-    "request_id": ("requestId", "string"),
-    "ts": ("timestamp", "timestamp"),
-    "account_id": ("accountId", "string"),
-    "region": ("region", "string"),
-    "principal": ("identity.arn", "string"),
-    "model_id": ("modelId", "string"),
-    "inference_region": ("inferenceRegion", "string"),
-    "operation": ("operation", "string"),
-    "error_code": ("errorCode", "string"),
-    "input_tokens": ("input.inputTokenCount", "bigint"),
-    "cache_read_tokens": ("input.cacheReadInputTokenCount", "bigint"),
-    "cache_write_tokens": ("input.cacheWriteInputTokenCount", "bigint"),
-    "output_tokens": ("output.outputTokenCount", "bigint"),
+#: One invocation-log record as delivered (JSON keys in their camelCase), with Athena types; nested
+#: objects are dicts. The Glue table (OpenX JSON SerDe) sees the same names lower-cased.
+LOG_RECORD: dict[str, object] = {
+    "schemaType": "string",
+    "schemaVersion": "string",
+    "timestamp": "string",
+    "accountId": "string",
+    "region": "string",
+    "requestId": "string",
+    "operation": "string",
+    "modelId": "string",
+    "inferenceRegion": "string",
+    "errorCode": "string",
+    "identity": {"arn": "string"},
+    "requestMetadata": "map<string,string>",
+    "input": {
+        "inputContentType": "string",
+        "inputTokenCount": "bigint",
+        "cacheReadInputTokenCount": "bigint",
+        "cacheWriteInputTokenCount": "bigint",
+    },
+    "output": {"outputContentType": "string", "outputTokenCount": "bigint"},
 }
 
-#: Athena DDL column types of the raw JSON log table (the Glue table Terraform creates).
+#: The Hive-style partition of the log table: ``yyyy/MM/dd/HH`` from the S3 key (date projection).
+LOG_PARTITION_COLUMN = Column("dt", "string")
+
+
+def _athena_type(spec: object) -> str:
+    if isinstance(spec, dict):
+        return "struct<" + ",".join(f"{k.lower()}:{_athena_type(v)}" for k, v in spec.items()) + ">"
+    return str(spec)
+
+
+#: Athena DDL columns of the raw JSON log table (the Glue table Terraform creates).
 LOG_TABLE_COLUMNS: tuple[Column, ...] = tuple(
-    _cols(
-        Option.FIXED,
-        """
-schematype string
-schemaversion string
-timestamp string
-accountid string
-region string
-requestid string
-operation string
-modelid string
-inferenceregion string
-errorcode string
-identity struct<arn:string>
-requestmetadata map<string,string>
-input struct<inputcontenttype:string,inputtokencount:bigint,cachereadinputtokencount:bigint,cachewriteinputtokencount:bigint>
-output struct<outputcontenttype:string,outputtokencount:bigint>
-""",
-    )
+    Column(k.lower(), _athena_type(v)) for k, v in LOG_RECORD.items()
 )

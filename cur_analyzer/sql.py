@@ -100,3 +100,14 @@ def for_athena(name: str, tables: Mapping[str, tuple[str, str]]) -> str:
         table.set("this", exp.to_identifier(tbl, quoted=True))
         table.set("db", exp.to_identifier(db, quoted=True))
     return tree.sql(dialect="athena")
+
+
+@cache
+def tables_of(name: str) -> frozenset[str]:
+    """Logical tables a SQL file reads (``cur2``, ``invocation_logs``)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(load(name).text, read="athena")
+    ctes = {c.alias for c in tree.find_all(exp.CTE)}
+    return frozenset(t.name for t in tree.find_all(exp.Table) if t.name not in ctes)

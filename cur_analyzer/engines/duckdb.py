@@ -76,6 +76,38 @@ def resolve_cur(paths: Path | Sequence[Path]) -> CurFiles:
     return CurFiles(tuple(files), tuple(_period_of(f) for f in files))
 
 
+def resolve_logs(paths: Path | Sequence[Path]) -> tuple[Path, ...]:
+    """Invocation-log files (``*.json.gz`` / ``*.json``) under the folders or files given to ``--logs``."""
+    given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    files: list[Path] = []
+    for p in given:
+        if not p.exists():
+            raise UserInputError(f"--logs {p}: no such file or folder")
+        found = (
+            [p]
+            if p.is_file()
+            else sorted(f for f in p.rglob("*.json*") if f.name.endswith((".json.gz", ".json")))
+        )
+        if not found:
+            raise UserInputError(f"--logs {p}: no invocation-log files (*.json.gz) under this folder")
+        files += found
+    return tuple(files)
+
+
+def _json_field(key: str, spec: object, path: str) -> str:
+    """DuckDB expression reading one invocation-log field from the JSON text ``doc``."""
+    if isinstance(spec, dict):
+        inner = ", ".join(
+            f"{_quote(k.lower())} := {_json_field(k, v, f'{path}.{k}')}" for k, v in spec.items()
+        )
+        return f"struct_pack({inner})"
+    if spec == "bigint":
+        return f"TRY_CAST(json_extract_string(doc, '{path}') AS BIGINT)"
+    if str(spec).startswith("map<"):
+        return f"TRY_CAST(json_extract(doc, '{path}') AS MAP(VARCHAR, VARCHAR))"
+    return f"json_extract_string(doc, '{path}')"
+
+
 def _duckdb_type(athena_type: str) -> str:
     from sqlglot import exp
 
@@ -89,9 +121,16 @@ def _quote(identifier: str) -> str:
 class DuckDBEngine:
     name = "duckdb"
 
-    def __init__(self, cur: Path | Sequence[Path] | None = None, *, threads: int | None = None):
+    def __init__(
+        self,
+        cur: Path | Sequence[Path] | None = None,
+        *,
+        logs: Path | Sequence[Path] | None = None,
+        threads: int | None = None,
+    ):
         self.notes: list[str] = []
         self._cur = resolve_cur(cur) if cur is not None else None
+        self._logs = resolve_logs(logs) if logs is not None else None
         self._con = duckdb.connect(config={"threads": threads} if threads else {})
         self._views: set[str] = set()
 
@@ -159,11 +198,37 @@ class DuckDBEngine:
         rel.create_view(schema.CUR_TABLE, replace=True)
         self._views.add(schema.CUR_TABLE)
 
+    # --- invocation logs ----------------------------------------------------------------------------------
+    def _ensure_logs_view(self) -> None:
+        if schema.LOGS_TABLE in self._views:
+            return
+        if not self._logs:
+            raise UserInputError("no invocation logs: pass --logs PATH (a folder in the S3 AWSLogs/ layout)")
+        # Lines are read as text so a malformed one becomes a row of NULLs (as Athena's OpenX SerDe with
+        # ignore.malformed.json does) and is counted, never silently skipped.
+        fields = ", ".join(
+            f"{_json_field(key, spec, '$.' + key)} AS {_quote(key.lower())}"
+            for key, spec in schema.LOG_RECORD.items()
+        )
+        dt = r"regexp_extract(filename, '(\d{4}/\d{2}/\d{2}/\d{2})/[^/]+$', 1) AS dt"
+        lines = (
+            "(SELECT CASE WHEN json_valid(line) THEN line END AS doc, filename"
+            " FROM read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim='\x1e', quote='', escape='',"
+            " auto_detect=false, filename=true, strict_mode=false) WHERE trim(line) <> '')"
+        )
+        text = f"SELECT {fields}, {dt}, filename AS source_file FROM {lines}"  # noqa: S608 - names from schema.py
+        rel = self._guard(lambda: self._con.sql(text, params=[[str(f) for f in self._logs]]))
+        rel.create_view(schema.LOGS_TABLE, replace=True)
+        self._views.add(schema.LOGS_TABLE)
+
     # --- queries --------------------------------------------------------------------------------------
     def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:
         q = sql.load(name)
-        if schema.CUR_TABLE in _tables_of(name):
+        tables = sql.tables_of(name)
+        if schema.CUR_TABLE in tables:
             self._ensure_cur_view()
+        if schema.LOGS_TABLE in tables:
+            self._ensure_logs_view()
         text = sql.for_duckdb(name)
         values = q.bind(params)
         return self._guard(lambda: self._con.sql(text, params=values).to_arrow_table())
@@ -183,10 +248,3 @@ class DuckDBEngine:
 
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0]
-
-
-def _tables_of(name: str) -> set[str]:
-    import sqlglot
-    from sqlglot import exp
-
-    return {t.name for t in sqlglot.parse_one(sql.load(name).text, read="athena").find_all(exp.Table)}
