@@ -40,6 +40,25 @@ EngineOpt = Annotated[
     str | None,
     typer.Option("--engine", help="duckdb (local files, default) or athena. [env CUR_ANALYZER_ENGINE]"),
 ]
+LogsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--logs",
+        help="Bedrock invocation logs: a folder in the S3 layout (AWSLogs/<acct>/"
+        "BedrockModelInvocationLogs/...) or .json.gz files. Repeatable. [env CUR_ANALYZER_LOGS]",
+    ),
+]
+PricesOpt = Annotated[
+    Path | None, typer.Option("--prices", help="Price table CSV replacing the shipped one.")
+]
+ProfilesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profiles",
+        help="JSON of `aws bedrock list-inference-profiles --type-equals APPLICATION`, "
+        "to resolve application inference profile ARNs to models.",
+    ),
+]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet, xlsx or md.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
@@ -92,7 +111,9 @@ def progress(message: str) -> Iterator[Callable[[str], None]]:
         yield lambda text: status.update(f"{message} {text}")
 
 
-def _engine(cur: list[Path] | None, engine: str | None, update: Callable[[str], None]) -> Any:
+def _engine(
+    cur: list[Path] | None, engine: str | None, update: Callable[[str], None], logs: list[Path] | None = None
+) -> Any:
     from cur_analyzer.config import load_settings
     from cur_analyzer.engines import connect
 
@@ -101,7 +122,7 @@ def _engine(cur: list[Path] | None, engine: str | None, update: Callable[[str], 
             f"Athena {run.name}.sql {run.query_id} {run.state} · {run.bytes_scanned / 1e6:,.1f} MB scanned"
         )
 
-    return connect(load_settings(engine=engine), cur=cur, on_progress=on_query)
+    return connect(load_settings(engine=engine), cur=cur, on_progress=on_query, logs=logs)
 
 
 @app.callback()
@@ -245,3 +266,4 @@ def fixtures(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+from cur_analyzer import cli_reconcile  # noqa: E402,F401 - registers the log commands

@@ -260,6 +260,7 @@ LOG_RECORD: dict[str, object] = {
     "requestMetadata": "map<string,string>",
     "input": {
         "inputContentType": "string",
+        "inputBodyJson": "string",  # the prompt (JSON text); hashed by the caching-opportunity view
         "inputTokenCount": "bigint",
         "cacheReadInputTokenCount": "bigint",
         "cacheWriteInputTokenCount": "bigint",

@@ -18,6 +18,8 @@ from cur_analyzer.errors import UserInputError
 from cur_analyzer.resources import resource_dir
 
 _PARAMS_RE = re.compile(r"^--\s*params:\s*(.*)$")
+# an indented comment line holding only names and commas continues the list
+_CONTINUATION_RE = re.compile(r"^--\s{2,}[a-z0-9_]+(\s*,\s*[a-z0-9_]+)*\s*,?$")
 IDENTIFIER_RE = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -36,14 +38,14 @@ class Query:
 
 
 def _declared_params(text: str) -> tuple[str, ...]:
-    """Names from the ``-- params:`` header; indented ``--`` lines right after it continue the list."""
+    """Names from the ``-- params:`` header and the indented name-only comment lines right after it."""
     names: list[str] = []
     collecting = False
     for line in text.splitlines():
         stripped = line.strip()
         if m := _PARAMS_RE.match(stripped):
             collecting, chunk = True, m.group(1)
-        elif collecting and re.match(r"^--\s{2,}\S", stripped):
+        elif collecting and _CONTINUATION_RE.match(stripped):
             chunk = stripped[2:]
         else:
             collecting = False

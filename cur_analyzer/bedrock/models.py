@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from cur_analyzer.resources import bedrock_data
 
@@ -54,3 +56,98 @@ def by_model_id(model_id: str | None) -> Model | None:
     if head in PROFILE_GEO_PREFIXES and rest:
         key = rest
     return _by_model_id().get(key)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a log record's ``modelId`` means for pricing."""
+
+    model: Model | None
+    scope: str  # "in_region" | "geo" | "global"
+    base_model_id: str | None  # the foundation-model id behind it (None when it cannot be told)
+    via: str  # "model id" | "system profile" | "application profile" | "unknown profile"
+
+
+_ARN_RE = re.compile(r"^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:(?P<kind>[a-z-]+)/(?P<id>.+)$")
+
+
+def _scope_of_prefixed(model_id: str) -> tuple[str, str]:
+    head, _, rest = model_id.partition(".")
+    if head == "global" and rest:
+        return "global", rest
+    if head in PROFILE_GEO_PREFIXES and rest:
+        return "geo", rest
+    return "in_region", model_id
+
+
+class ProfileMap:
+    """Application inference profile ARN -> the model it copies, from the JSON of
+    ``aws bedrock list-inference-profiles --type-equals APPLICATION`` (or a live ListInferenceProfiles)."""
+
+    def __init__(self, profiles: dict[str, list[str]]):
+        self._models = profiles  # AIP ARN -> model ARNs
+
+    @classmethod
+    def empty(cls) -> ProfileMap:
+        return cls({})
+
+    @classmethod
+    def from_listing(cls, listing: dict) -> ProfileMap:
+        return cls(
+            {
+                p["inferenceProfileArn"]: [m["modelArn"] for m in p.get("models", [])]
+                for p in listing.get("inferenceProfileSummaries", [])
+            }
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProfileMap:
+        import json
+
+        from cur_analyzer.errors import UserInputError
+
+        try:
+            return cls.from_listing(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, KeyError) as e:
+            raise UserInputError(f"--profiles {path}: not a list-inference-profiles JSON ({e})") from None
+
+    @classmethod
+    def from_aws(cls, bedrock_client: object) -> ProfileMap:
+        pages = bedrock_client.get_paginator("list_inference_profiles").paginate(typeEquals="APPLICATION")  # type: ignore[attr-defined]
+        summaries = [p for page in pages for p in page.get("inferenceProfileSummaries", [])]
+        return cls.from_listing({"inferenceProfileSummaries": summaries})
+
+    def models_of(self, arn: str) -> list[str]:
+        return self._models.get(arn, [])
+
+
+def resolve(model_id: str | None, profiles: ProfileMap | None = None) -> Resolved:
+    """A log ``modelId`` (foundation id, ``us.``/``global.`` id, model or profile ARN, AIP ARN) -> model."""
+    if not model_id:
+        return Resolved(None, "in_region", None, "unknown profile")
+    m = _ARN_RE.match(model_id)
+    if m is None:
+        scope, base = _scope_of_prefixed(model_id)
+        return Resolved(
+            by_model_id(base), scope, base, "model id" if scope == "in_region" else "system profile"
+        )
+    kind, ident = m.group("kind"), m.group("id")
+    if kind == "foundation-model":
+        return Resolved(by_model_id(ident), "in_region", ident, "model id")
+    if kind == "inference-profile":
+        scope, base = _scope_of_prefixed(ident)
+        return Resolved(by_model_id(base), scope, base, "system profile")
+    if kind == "application-inference-profile":
+        sources = (profiles or ProfileMap.empty()).models_of(model_id)
+        if not sources:
+            return Resolved(None, "in_region", None, "unknown profile")
+        first = _ARN_RE.match(sources[0])
+        base = first.group("id") if first else sources[0]
+        inner = resolve(sources[0], profiles) if first and first.group("kind") != "foundation-model" else None
+        if inner is not None:
+            return Resolved(inner.model, inner.scope, inner.base_model_id, "application profile")
+        # an AIP copying a system profile lists that profile's model in several regions
+        regions = {s.split(":")[3] for s in sources if s.count(":") >= 5}
+        scope = "in_region" if len(regions) <= 1 else "geo"
+        return Resolved(by_model_id(base), scope, base, "application profile")
+    return Resolved(None, "in_region", None, "unknown profile")

@@ -33,19 +33,19 @@ class Engine(Protocol):
         ...
 
 
-def connect(settings: Any, cur: Any = None, on_progress: Any = None) -> Engine:
-    """The engine the settings choose; ``cur`` given on the command line overrides the configured path."""
+def connect(settings: Any, cur: Any = None, on_progress: Any = None, logs: Any = None) -> Engine:
+    """The engine the settings choose; paths given on the command line override the configured ones."""
     from cur_analyzer.errors import UserInputError
 
     if settings.engine == "duckdb":
         from cur_analyzer.engines.duckdb import DuckDBEngine
 
-        source = cur or settings.cur
-        if not source:
+        cur_source, log_source = cur or settings.cur, logs or settings.logs
+        if not cur_source and not log_source:
             raise UserInputError(
                 "no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)"
             )
-        return DuckDBEngine(source)
+        return DuckDBEngine(cur_source, logs=log_source)
     if settings.engine == "athena":
         from cur_analyzer.engines.athena import AthenaEngine
 

@@ -132,7 +132,9 @@ def _table(t: Tabular, precision: int, file: Any) -> None:
                 *[_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns],
                 style="bold",
             )
-    console = Console(file=file, width=max(100, Console(file=file).width))
+    # A terminal wraps at its width; a file or pipe gets the table at its natural width, unwrapped.
+    width = Console(file=file).width if getattr(file, "isatty", lambda: False)() else 250
+    console = Console(file=file, width=width)
     console.print(table)
     for n in t.footer:
         console.print(f"[dim]{n}[/dim]", highlight=False)

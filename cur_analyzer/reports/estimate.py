@@ -1,0 +1,336 @@
+"""Estimated spend from the Bedrock model invocation logs: tokens x the price table.
+
+The SQL (``athena/estimate_*.sql``) only counts tokens; pricing happens here, once, per bucket of
+(hour, account, region, caller, model id), so every engine prices the same way and every model in the
+logs is either priced or listed as unpriced with the reason — never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cur_analyzer.attribution import validate_month
+from cur_analyzer.bedrock.models import ProfileMap, Resolved, resolve
+from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
+from cur_analyzer.engines import Engine
+from cur_analyzer.errors import UserInputError
+
+if TYPE_CHECKING:
+    from cur_analyzer.render import Tabular
+
+ZERO = Decimal(0)
+#: Log token counters -> price-table meters. The log has one cache-write counter: it is priced at the
+#: 5-minute rate (a 1-hour write bills more; reconcile names that cause).
+LOG_METERS = {
+    "input_tokens": "input",
+    "output_tokens": "output",
+    "cache_read_tokens": "cache_read",
+    "cache_write_tokens": "cache_write",
+}
+VIEWS = ("spend", "models", "spenders", "cache", "daily", "hourly", "prompts", "waste", "failed")
+
+
+@dataclass(frozen=True)
+class LogWindow:
+    """The log partitions (``dt``) to read for a month: a day of slack after it, as logs land late."""
+
+    month: str
+
+    @property
+    def params(self) -> dict[str, str]:
+        first = dt.date.fromisoformat(self.month + "-01")
+        nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return {
+            "dt_from": first.strftime("%Y/%m/%d/00"),
+            "dt_to": (nxt + dt.timedelta(days=1)).strftime("%Y/%m/%d/00"),
+            "month": self.month,
+        }
+
+
+@dataclass
+class PricedBucket:
+    day: str
+    hour: str
+    account_id: str | None
+    region: str | None
+    principal: str | None
+    model_id: str | None
+    operation: str | None
+    error_code: str | None
+    invocations: int
+    no_token_calls: int
+    tokens: dict[str, int]  # meter -> tokens
+    max_call_tokens: int
+    resolved: Resolved
+    costs: dict[str, Decimal]  # meter -> cost, for priced meters
+    unpriced_reason: str | None = None
+
+    @property
+    def model(self) -> str:
+        if self.resolved.model:
+            return self.resolved.model.display_name
+        return self.resolved.base_model_id or self.model_id or "(unknown)"
+
+    @property
+    def cost(self) -> Decimal:
+        return sum(self.costs.values(), ZERO)
+
+
+def price_buckets(
+    records: Iterable[dict], prices: PriceTable, profiles: ProfileMap | None
+) -> list[PricedBucket]:
+    out = []
+    for r in records:
+        resolved = resolve(r["model_id"], profiles)
+        tokens = {meter: int(r[col] or 0) for col, meter in LOG_METERS.items()}
+        costs: dict[str, Decimal] = {}
+        reason = None
+        if any(tokens.values()):
+            if resolved.model is None:
+                reason = (
+                    "application inference profile not in the profiles file"
+                    if resolved.via == "unknown profile"
+                    else "model not in the model map"
+                )
+            else:
+                for meter, n in tokens.items():
+                    if not n:
+                        continue
+                    rate = prices.rate_per_million(
+                        resolved.model.price_key, r["region"] or "*", meter, "standard", resolved.scope
+                    )
+                    if rate is None:
+                        reason = f"no {meter} price for {resolved.model.price_key} ({resolved.scope})"
+                        continue
+                    costs[meter] = Decimal(n) * rate / ONE_MILLION
+        out.append(
+            PricedBucket(
+                day=r["day"],
+                hour=r["hour"],
+                account_id=r["account_id"],
+                region=r["region"],
+                principal=r["principal"],
+                model_id=r["model_id"],
+                operation=r["operation"],
+                error_code=r["error_code"],
+                invocations=int(r["invocations"]),
+                no_token_calls=int(r["no_token_calls"] or 0),
+                tokens=tokens,
+                max_call_tokens=int(r["max_call_tokens"] or 0),
+                resolved=resolved,
+                costs=costs,
+                unpriced_reason=reason,
+            )
+        )
+    return out
+
+
+@dataclass
+class Estimate:
+    month: str
+    view: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: Decimal
+    invocations: int
+    unpriced: list[dict[str, Any]]
+    log_health: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def _group(buckets: list[PricedBucket], key: Callable[[PricedBucket], tuple], names: list[str]) -> list[dict]:
+    acc: dict[tuple, dict[str, Any]] = {}
+    for b in buckets:
+        k = key(b)
+        row = acc.setdefault(
+            k,
+            {
+                **dict(zip(names, k, strict=True)),
+                "invocations": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cache_read_tokens": 0,
+                "cache_write_tokens": 0,
+                "estimated_cost": ZERO,
+                "unpriced_invocations": 0,
+            },
+        )
+        row["invocations"] += b.invocations
+        for col, meter in LOG_METERS.items():
+            row[col] += b.tokens[meter]
+        row["estimated_cost"] += b.cost
+        if b.unpriced_reason:
+            row["unpriced_invocations"] += b.invocations
+    return sorted(acc.values(), key=lambda r: (-r["estimated_cost"], tuple(str(r[n]) for n in names)))
+
+
+def build_estimate(
+    engine: Engine,
+    month: str,
+    view: str = "spend",
+    prices: PriceTable | None = None,
+    profiles: ProfileMap | None = None,
+    *,
+    show_prompts: bool = False,
+    min_repeats: int = 3,
+    waste_min_input: int = 10_000,
+    waste_max_output: int = 100,
+    strict: bool = False,
+) -> Estimate:
+    validate_month(month)
+    if view not in VIEWS:
+        raise UserInputError(f"--view must be one of {', '.join(VIEWS)} (got {view!r})")
+    prices = prices or PriceTable.load()
+    window = LogWindow(month).params
+    health = engine.query("log_health", {k: window[k] for k in ("dt_from", "dt_to")}).to_pylist()[0]
+    health = {k: int(v) if isinstance(v, Decimal) else v for k, v in health.items()}
+    notes = []
+    if health["malformed"] or health["bad_timestamps"]:
+        msg = (
+            f"{health['malformed']} malformed log lines and {health['bad_timestamps']} unparseable timestamps "
+            f"in {month}'s log partitions (not counted in the estimate)"
+        )
+        if strict:
+            raise UserInputError(msg + " (--strict)")
+        notes.append(msg)
+    buckets = price_buckets(engine.query("estimate_usage", window).to_pylist(), prices, profiles)
+    if not buckets and not health["lines"]:
+        raise UserInputError(f"no invocation logs for {month} under --logs")
+    unpriced = _group(
+        [b for b in buckets if b.unpriced_reason], lambda b: (b.model, b.unpriced_reason), ["model", "reason"]
+    )
+    total = sum((b.cost for b in buckets), ZERO)
+    invocations = sum(b.invocations for b in buckets)
+    columns, rows = _view(
+        view, buckets, engine, window, show_prompts, min_repeats, waste_min_input, waste_max_output
+    )
+    if unpriced:
+        notes.append(
+            "unpriced: "
+            + "; ".join(f"{u['model']} ({u['reason']}, {u['invocations']} calls)" for u in unpriced)
+        )
+    notes.append(f"price table {prices.version}; cache writes priced at the 5-minute rate")
+    return Estimate(month, view, columns, rows, total, invocations, unpriced, health, notes + engine.notes)
+
+
+TOKEN_COLUMNS = [
+    "invocations",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "estimated_cost",
+]
+
+
+def _view(
+    view: str,
+    buckets: list[PricedBucket],
+    engine: Engine,
+    window: dict,
+    show_prompts: bool,
+    min_repeats: int,
+    waste_min_input: int,
+    waste_max_output: int,
+) -> tuple[list[str], list[dict]]:
+    from cur_analyzer.bedrock.principals import parse_principal
+
+    if view == "spend":
+        rows = _group(buckets, lambda b: (), [])
+        return TOKEN_COLUMNS, rows
+    if view == "models":
+        return ["model", *TOKEN_COLUMNS], _group(buckets, lambda b: (b.model,), ["model"])
+    if view == "spenders":
+
+        def who(b: PricedBucket) -> tuple:
+            p = parse_principal(b.principal or "")
+            return (p.role_key if p.kind != "unknown" else (b.principal or "(unknown)"), p.session or "")
+
+        return ["role", "session", *TOKEN_COLUMNS], _group(buckets, who, ["role", "session"])
+    if view == "cache":
+        split: dict[str, list] = defaultdict(lambda: [0, ZERO])
+        for b in buckets:
+            for meter, n in b.tokens.items():
+                split[meter][0] += n
+                split[meter][1] += b.costs.get(meter, ZERO)
+        rows = [
+            {"meter": m, "tokens": split[m][0], "estimated_cost": split[m][1]} for m in LOG_METERS.values()
+        ]
+        return ["meter", "tokens", "estimated_cost"], rows
+    if view in ("daily", "hourly"):
+        key = (lambda b: (b.day,)) if view == "daily" else (lambda b: (f"{b.day} {b.hour}:00",))
+        rows = sorted(_group(buckets, key, ["period"]), key=lambda r: r["period"])
+        return ["period", *TOKEN_COLUMNS], rows
+    if view == "failed":
+        rows = _group(
+            [b for b in buckets if b.error_code], lambda b: (b.error_code, b.model), ["error_code", "model"]
+        )
+        return ["error_code", "model", *TOKEN_COLUMNS], rows
+    if view == "prompts":
+        found = engine.query("estimate_prompt_repeats", {**window, "min_repeats": min_repeats}).to_pylist()
+        rows = [
+            {
+                "prompt_hash": r["prompt_hash"][:16],
+                "principal": r["principal"],
+                "model_id": r["model_id"],
+                "calls": int(r["calls"]),
+                "input_tokens": int(r["input_tokens"]),
+                **({"prompt": (r["prompt"] or "")[:200]} if show_prompts else {}),
+            }
+            for r in found
+        ]
+        cols = ["prompt_hash", "principal", "model_id", "calls", "input_tokens"] + (
+            ["prompt"] if show_prompts else []
+        )
+        return cols, rows
+    found = engine.query(
+        "estimate_token_waste",
+        {**window, "min_input_tokens": waste_min_input, "max_output_tokens": waste_max_output},
+    ).to_pylist()
+    rows = [
+        {
+            "principal": r["principal"],
+            "model_id": r["model_id"],
+            "region": r["region"],
+            "calls": int(r["calls"]),
+            "input_tokens": int(r["input_tokens"]),
+            "output_tokens": int(r["output_tokens"]),
+        }
+        for r in found
+    ]
+    return ["principal", "model_id", "region", "calls", "input_tokens", "output_tokens"], rows
+
+
+def tabular(est: Estimate) -> Tabular:
+    from cur_analyzer.render import Tabular
+
+    money = ("estimated_cost",)
+    summary = (
+        [{est.columns[0]: "Total", "estimated_cost": est.total, "invocations": est.invocations}]
+        if ("estimated_cost" in est.columns and est.view != "spend")
+        else []
+    )
+    return Tabular(
+        title=f"Estimated Bedrock spend {est.month} ({est.view}) from invocation logs",
+        columns=est.columns,
+        rows=est.rows,
+        money_columns=money,
+        summary_rows=summary,
+        footer=est.notes,
+        document={
+            "report": "estimate",
+            "month": est.month,
+            "view": est.view,
+            "rows": est.rows,
+            "total": est.total,
+            "invocations": est.invocations,
+            "unpriced": est.unpriced,
+            "log_health": est.log_health,
+            "notes": est.notes,
+        },
+    )
