@@ -26,7 +26,11 @@ demo: install
 	$(BIN)/cur-analyzer chargeback --month $(MONTH) --cur $(DEMO)/cur2-bedrock --by principal
 	$(BIN)/cur-analyzer chargeback --month $(MONTH) --cur $(DEMO)/cur2-bedrock --by iamPrincipal/team --by tag/team
 
-test: install
+# checkov lives in its own venv: it clashes with python-hcl2 (same hcl2/ package folder)
+.venv-checkov/bin/checkov:
+	PYTHON=$(PYTHON) scripts/checkov.sh --install
+
+test: install .venv-checkov/bin/checkov
 	$(BIN)/pytest -q
 
 lint: install
@@ -40,4 +44,4 @@ fmt: install
 	$(BIN)/ruff check --fix cur_analyzer tests benchmarks
 
 clean:
-	rm -rf $(VENV) out dist build .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov out dist build .pytest_cache .ruff_cache
