@@ -15,6 +15,8 @@ SELECT
     modelid AS model_id,
     operation,
     NULLIF(errorcode, '') AS error_code,
+    -- the service tier a Converse request asked for (flex / priority); standard when absent
+    COALESCE(json_extract_scalar(input.inputbodyjson, '$.serviceTier.type'), 'standard') AS service_tier,
     COUNT(*) AS invocations,
     COUNT_IF(input.inputtokencount IS NULL AND output.outputtokencount IS NULL) AS no_token_calls,
     SUM(COALESCE(input.inputtokencount, 0)) AS input_tokens,
@@ -28,4 +30,5 @@ WHERE dt >= ? AND dt < ?
     AND substr("timestamp", 1, 7) = ?
 GROUP BY
     substr("timestamp", 1, 10), substr("timestamp", 12, 2), accountid, region, NULLIF(inferenceregion, ''),
-    identity.arn, modelid, operation, NULLIF(errorcode, '')
+    identity.arn, modelid, operation, NULLIF(errorcode, ''),
+    COALESCE(json_extract_scalar(input.inputbodyjson, '$.serviceTier.type'), 'standard')

@@ -146,8 +146,10 @@ def resolve(model_id: str | None, profiles: ProfileMap | None = None) -> Resolve
         inner = resolve(sources[0], profiles) if first and first.group("kind") != "foundation-model" else None
         if inner is not None:
             return Resolved(inner.model, inner.scope, inner.base_model_id, "application profile")
-        # an AIP copying a system profile lists that profile's model in several regions
+        # An AIP copied from a system profile lists that profile's model in each region it may route to:
+        # regions of several geographies mean a global profile, several regions of one geography a geo one.
         regions = {s.split(":")[3] for s in sources if s.count(":") >= 5}
-        scope = "in_region" if len(regions) <= 1 else "geo"
+        geographies = {r.split("-")[0] for r in regions}
+        scope = "global" if len(geographies) > 1 else ("geo" if len(regions) > 1 else "in_region")
         return Resolved(by_model_id(base), scope, base, "application profile")
     return Resolved(None, "in_region", None, "unknown profile")

@@ -62,6 +62,7 @@ class PricedBucket:
     model_id: str | None
     operation: str | None
     error_code: str | None
+    service_tier: str
     invocations: int
     no_token_calls: int
     tokens: dict[str, int]  # meter -> tokens
@@ -102,10 +103,10 @@ def price_buckets(
                     if not n:
                         continue
                     rate = prices.rate_per_million(
-                        resolved.model.price_key, r["region"] or "*", meter, "standard", resolved.scope
+                        resolved.model.price_key, r["region"] or "*", meter, r["service_tier"], resolved.scope
                     )
                     if rate is None:
-                        reason = f"no {meter} price for {resolved.model.price_key} ({resolved.scope})"
+                        reason = f"no {meter} price for {resolved.model.price_key} ({r['service_tier']}, {resolved.scope})"
                         continue
                     costs[meter] = Decimal(n) * rate / ONE_MILLION
         out.append(
@@ -118,6 +119,7 @@ def price_buckets(
                 model_id=r["model_id"],
                 operation=r["operation"],
                 error_code=r["error_code"],
+                service_tier=r["service_tier"],
                 invocations=int(r["invocations"]),
                 no_token_calls=int(r["no_token_calls"] or 0),
                 tokens=tokens,
