@@ -1,0 +1,81 @@
+"""``cur-analyzer check``: the great-expectations data checks on a month's CUR lines and invocation logs.
+
+Registered on the main app by the import at the end of ``cli.py``. Nothing heavy is imported at module
+level (``cur-analyzer --help`` stays fast); great_expectations loads only when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cur_analyzer.cli import (
+    CurOpt,
+    EngineOpt,
+    FormatOpt,
+    LogsOpt,
+    MonthOpt,
+    OutputOpt,
+    _engine,
+    command,
+    progress,
+)
+
+
+def default_suites(engine: str | None, cur: list[Path] | None, logs: list[Path] | None) -> tuple[str, ...]:
+    """``cur`` when there is a CUR source, plus ``logs`` when invocation logs were given."""
+    from cur_analyzer.config import load_settings
+
+    settings = load_settings(engine=engine)
+    athena = settings.engine == "athena"
+    suites = []
+    if athena or cur or settings.cur:
+        suites.append("cur")
+    if (not athena) and (logs or settings.logs):
+        suites.append("logs")
+    return tuple(suites) or ("cur",)
+
+
+@command
+def check(
+    month: MonthOpt,
+    cur: CurOpt = None,
+    logs: LogsOpt = None,
+    suite: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--suite",
+            help="cur and/or logs, repeatable (default: cur, plus logs when --logs is given; "
+            "with --engine athena name --suite logs to check the Glue log table).",
+        ),
+    ] = None,
+    service: Annotated[
+        str, typer.Option(help="bedrock (Bedrock lines only) or all (every line of the month).")
+    ] = "bedrock",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any error-severity check fails (for CI).")
+    ] = False,
+    engine: EngineOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Can the data be trusted? great-expectations checks on the month's CUR lines and invocation logs.
+
+    Shows every check with the share of rows failing it and example values.
+
+    --strict exits 1 when an error check fails. The rules: checks/cur.json and checks/logs.json."""
+    from cur_analyzer.attribution import validate_month
+    from cur_analyzer.checks import run_checks, tabular
+    from cur_analyzer.errors import ThresholdFailed
+    from cur_analyzer.render import render
+
+    validate_month(month)
+    suites = tuple(suite) if suite else default_suites(engine, cur, logs)
+    with progress(f"check {month}…") as update:
+        report = run_checks(_engine(cur, engine, update, logs), month, suites, service=service)
+    render(tabular(report), fmt, output)
+    if strict and report.errors:
+        failed = ", ".join(f"{r.suite}.{r.check}" for r in report.errors)
+        raise ThresholdFailed(f"{len(report.errors)} data check(s) failed for {month}: {failed}")
