@@ -78,4 +78,50 @@ def estimate(
     render(tabular(report), fmt, output, precision)
 
 
-__all__ = ["CurOpt", "estimate"]
+@command
+def reconcile(
+    month: MonthOpt,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            "-b",
+            help="Roll-up, repeatable: day, account, region, principal, role, session, "
+            "model, meter, iamPrincipal/<key>, tag/<key>. Default: principal, model.",
+        ),
+    ] = None,
+    cur: CurOpt = None,
+    logs: LogsOpt = None,
+    prices: PricesOpt = None,
+    profiles: ProfilesOpt = None,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="A row matches within this % of its bill.")
+    ] = 1.0,
+    fail_on_mismatch: Annotated[
+        bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")
+    ] = False,
+    engine: EngineOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    precision: PrecisionOpt = 2,
+) -> None:
+    """Invocation-log estimate vs the bill per principal and model, with the cause of every gap."""
+    from cur_analyzer.errors import ThresholdFailed
+    from cur_analyzer.render import render
+    from cur_analyzer.reports.reconcile import build_reconciliation, tabular
+
+    with progress(f"reconcile {month}…") as update:
+        report = build_reconciliation(
+            _engine(cur, engine, update, logs=logs),
+            month,
+            by or ["principal", "model"],
+            str(tolerance),
+            _prices(prices),
+            _profiles(profiles),
+        )
+    render(tabular(report), fmt, output, precision)
+    if fail_on_mismatch and report.mismatched:
+        raise ThresholdFailed(
+            f"{len(report.mismatched)} of {len(report.rows)} rows outside {tolerance}% "
+            f"(largest: {report.mismatched[0].cause or report.mismatched[0].status})"
+        )
