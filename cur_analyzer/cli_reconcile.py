@@ -24,10 +24,19 @@ from cur_analyzer.cli import (
 
 
 def _profiles(path: Path | None):  # noqa: ANN202 - returns ProfileMap | None, imported lazily
+    """``--profiles FILE`` (a saved listing) or ``--profiles live`` (ListInferenceProfiles now)."""
     if path is None:
         return None
     from cur_analyzer.bedrock.models import ProfileMap
 
+    if str(path) == "live":
+        import boto3
+
+        from cur_analyzer.config import load_settings
+
+        settings = load_settings()
+        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
+        return ProfileMap.from_aws(session.client("bedrock"))
     return ProfileMap.load(path)
 
 

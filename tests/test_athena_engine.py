@@ -269,3 +269,56 @@ def test_throttling_is_retried_with_backoff():
     finally:
         server.shutdown()
     assert calls == ["AmazonAthena.GetWorkGroup"] * 3
+
+
+def test_the_duckdb_and_athena_engines_give_the_same_estimate(aws):
+    from cur_analyzer.bedrock.models import ProfileMap
+    from cur_analyzer.reports.estimate import build_estimate
+
+    profiles = ProfileMap.load("fixtures/demo/inference-profiles.json")
+    local = DuckDBEngine(logs="fixtures/demo/logs")
+    recorded = []
+    original = local.query
+    local.query = lambda name, p: recorded.append(t := original(name, p)) or t  # type: ignore[method-assign]
+    expected = build_estimate(local, "2026-10", "models", profiles=profiles)
+    for table in recorded:
+        queue(table)
+    got = build_estimate(engine(), "2026-10", "models", profiles=profiles)
+    assert got.rows == expected.rows and got.total == expected.total
+    queries = [e.query for e in executions()]
+    assert any('"finops"."bedrock_invocation_logs"' in q for q in queries)
+
+
+def test_application_profiles_can_be_resolved_live_from_bedrock():
+    from botocore.stub import Stubber
+
+    from cur_analyzer.bedrock.models import ProfileMap, resolve
+
+    arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcdefghijkl"
+    client = boto3.client("bedrock", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "list_inference_profiles",
+            {
+                "inferenceProfileSummaries": [
+                    {
+                        "inferenceProfileName": "chat",
+                        "inferenceProfileArn": arn,
+                        "inferenceProfileId": "abcdefghijkl",
+                        "models": [
+                            {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"}
+                        ],
+                        "status": "ACTIVE",
+                        "type": "APPLICATION",
+                    }
+                ]
+            },
+            {"typeEquals": "APPLICATION"},
+        )
+        profiles = ProfileMap.from_aws(client)
+    resolved = resolve(arn, profiles)
+    assert (
+        resolved.model is not None
+        and resolved.model.price_key == "nova-pro"
+        and resolved.scope == "in_region"
+    )
