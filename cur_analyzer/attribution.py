@@ -7,6 +7,7 @@ The one home of dimension names (``--by``), tag-key validation and the CUR key s
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from cur_analyzer.errors import UserInputError
@@ -16,6 +17,9 @@ UNALLOCATED = "Unallocated"
 #: Line item types that are usage a caller or resource incurred; everything else is an adjustment
 #: (tax, credits, refunds, fees, discounts, Savings Plan fees and negations) shown on its own rows.
 USAGE_LINE_TYPES = frozenset({"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"})
+
+#: ``line_item_product_code`` values of Amazon Bedrock (``--service bedrock``; the SQL lists the same).
+BEDROCK_PRODUCT_CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
 
 #: Dimensions computed from the principal ARN (``bedrock.principals``) or the usage type
 #: (``bedrock.usage_types``), and the engine column each needs.
@@ -63,7 +67,7 @@ class Dimension:
     """One ``--by`` value, exactly as the user wrote it."""
 
     spec: str
-    kind: str  # a SIMPLE_DIMS name, or "tag" for any tag lookup
+    kind: str  # a SIMPLE_DIMS name, "tag" for any tag lookup, "rules" for a rules-file dimension
     tags_key: str | None = None  # key in the unified tags map
     resource_key: str | None = None  # key in resource_tags ("" when resource_tags never holds it)
 
@@ -73,14 +77,18 @@ class Dimension:
             return "principal"
         if self.kind in USAGE_TYPE_DIMS:
             return "usage_type"
-        if self.kind == "tag":
-            return "tag"
+        if self.kind in ("tag", "rules"):
+            return self.kind
         return PLAIN_DIMS[self.kind]
 
 
-def parse_dimension(spec: str) -> Dimension:
+def parse_dimension(spec: str, rules_dimensions: Collection[str] = ()) -> Dimension:
+    """A ``--by`` value; ``rules_dimensions`` are the names a rules file defines (``cur_analyzer.rules``
+    resolves those, the ordered sources and their provenance live there)."""
     if spec in SIMPLE_DIMS:
         return Dimension(spec, spec)
+    if spec in rules_dimensions:
+        return Dimension(spec, "rules")
     for prefix, (tags_prefix, in_resource_tags) in TAG_PREFIXES.items():
         if spec.startswith(prefix):
             key = validate_tag_key(spec[len(prefix) :])
@@ -89,7 +97,8 @@ def parse_dimension(spec: str) -> Dimension:
             )
     raise UserInputError(
         f"--by {spec!r} is not a dimension; use one of {', '.join(SIMPLE_DIMS)}, "
-        "iamPrincipal/<key>, tag/<key> or accountTag/<key>"
+        "iamPrincipal/<key>, tag/<key>, accountTag/<key>"
+        + (f" or a rules-file dimension ({', '.join(rules_dimensions)})" if rules_dimensions else "")
     )
 
 

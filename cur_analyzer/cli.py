@@ -56,7 +56,7 @@ ProfilesOpt = Annotated[
     typer.Option(
         "--profiles",
         help="JSON of `aws bedrock list-inference-profiles --type-equals APPLICATION`, "
-        "to resolve application inference profile ARNs to models.",
+        "to resolve application inference profile ARNs to models; `live` asks Bedrock now.",
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet, xlsx or md.")]
@@ -133,6 +133,24 @@ def main(
     _state["debug"], _state["quiet"] = debug, quiet
 
 
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="Rules file (dimensions, shared costs, budgets, alerts). "
+        "[env CUR_ANALYZER_RULES; default ./cur-analyzer.rules.yaml when present]",
+    ),
+]
+
+
+def _rules(path: Path | None) -> Any:
+    """The rules in force (``--rules``, the ``rules`` setting, ``./cur-analyzer.rules.yaml``) or None."""
+    from cur_analyzer.config import load_settings
+    from cur_analyzer.rules import find_rules
+
+    return find_rules(path, None if path is not None else load_settings().rules)
+
+
 @command
 def chargeback(
     month: MonthOpt,
@@ -142,13 +160,19 @@ def chargeback(
             "--by",
             "-b",
             help="Dimension, repeatable: principal, role, session, account, model, "
-            "token-type, usage-type, service, iamPrincipal/<key>, tag/<key>, accountTag/<key>.",
+            "token-type, usage-type, service, iamPrincipal/<key>, tag/<key>, accountTag/<key>, "
+            "or a rules-file dimension.",
         ),
     ] = None,
     service: Annotated[str, typer.Option(help="bedrock or all.")] = "bedrock",
     cost_basis: Annotated[
         str, typer.Option(help="unblended, net-unblended, amortized or net-amortized.")
     ] = "unblended",
+    rules: RulesOpt = None,
+    fail_over_budget: Annotated[
+        bool,
+        typer.Option("--fail-over-budget", help="Exit 1 when a value of the --by dimension is over budget."),
+    ] = False,
     cur: CurOpt = None,
     engine: EngineOpt = None,
     fmt: FormatOpt = "table",
@@ -156,14 +180,25 @@ def chargeback(
     precision: PrecisionOpt = 2,
 ) -> None:
     """Who spent what in a month: cost per principal, tag, account, model... summing to the invoice."""
+    from cur_analyzer.errors import ThresholdFailed, UserInputError
     from cur_analyzer.render import render
     from cur_analyzer.reports.chargeback import build_chargeback, tabular
 
+    rule_set = _rules(rules)
+    dims = by or ["principal"]
+    if fail_over_budget and (rule_set is None or rule_set.budget_for(dims) is None):
+        raise UserInputError(
+            f"--fail-over-budget: the rules file has no budget for --by {', '.join(dims)}"
+            if rule_set
+            else "--fail-over-budget needs a rules file with budgets: (--rules FILE)"
+        )
     with progress(f"chargeback {month}…") as update:
         report = build_chargeback(
-            _engine(cur, engine, update), month, by or ["principal"], service, cost_basis
+            _engine(cur, engine, update), month, dims, service, cost_basis, rules=rule_set
         )
     render(tabular(report), fmt, output, precision)
+    if fail_over_budget and (over := report.over_budget()):
+        raise ThresholdFailed("over budget: " + "; ".join(b.describe() for b in over))
 
 
 @command
@@ -264,6 +299,8 @@ def fixtures(
     typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")
 
 
+# Commands in their own modules register themselves on `app` when imported (after it exists).
+from cur_analyzer import cli_audit, cli_checks, cli_reconcile  # noqa: E402,F401,I001
+
 if __name__ == "__main__":  # pragma: no cover
     app()
-from cur_analyzer import cli_reconcile  # noqa: E402,F401 - registers the log commands

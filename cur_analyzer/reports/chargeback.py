@@ -1,7 +1,10 @@
 """The chargeback report model: who spent what in a month, summing to the month's total to the cent.
 
 Built from the rows of ``athena/chargeback.sql`` (whichever engine ran it); no I/O, no rendering.
-Conservation: attributed rows + the Unallocated row + adjustment rows == the month's total per currency.
+When a ``--by`` names a rules-file dimension, the rows come from ``athena/attribution_lines.sql`` and
+``cur_analyzer.rules`` resolves them (each row then carries ``attributed_via``) and applies the shared-cost
+splits. Conservation: attributed rows + the Unallocated row + adjustment rows == the month's total per
+currency, before and after splits. Budgets from the rules file add budget, spend and % used.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from cur_analyzer.errors import UserInputError
 
 if TYPE_CHECKING:
     from cur_analyzer.render import Tabular
+    from cur_analyzer.rules import BudgetStatus, Rules, SplitResult
 
 COST_BASES = ("unblended", "net-unblended", "amortized", "net-amortized")
 SERVICES = ("bedrock", "all")
@@ -40,6 +44,8 @@ class ChargebackRow:
     currency: str
     cost: Decimal
     lines: int
+    #: which rules-file source decided (``aip_tag:team``, ``split:proportional``…); None without rules dims
+    via: str | None = None
 
     @property
     def unallocated(self) -> bool:
@@ -64,6 +70,17 @@ class Chargeback:
     adjustments: list[AdjustmentRow]
     final: bool
     notes: list[str] = field(default_factory=list)
+    splits: list[SplitResult] = field(default_factory=list)
+    #: budget vs spend per value of ``budget_dimension`` (the first ``--by`` with a budget)
+    budgets: list[BudgetStatus] = field(default_factory=list)
+    budget_dimension: str | None = None
+
+    @property
+    def has_via(self) -> bool:
+        return any(r.via is not None for r in self.rows)
+
+    def over_budget(self) -> list[BudgetStatus]:
+        return [b for b in self.budgets if b.over]
 
     @property
     def currencies(self) -> list[str]:
@@ -130,12 +147,14 @@ def build_chargeback(
     by: Sequence[str] = ("principal",),
     service: str = "bedrock",
     cost_basis: str = "unblended",
+    rules: Rules | None = None,
 ) -> Chargeback:
     if cost_basis not in COST_BASES:
         raise UserInputError(f"--cost-basis must be one of {', '.join(COST_BASES)} (got {cost_basis!r})")
     if service not in SERVICES:
         raise UserInputError(f"--service must be bedrock or all (got {service!r})")
-    dims = [parse_dimension(spec) for spec in (by or ("principal",))]
+    rules_names = tuple(rules.dimensions) if rules else ()
+    dims = [parse_dimension(spec, rules_names) for spec in (by or ("principal",))]
     check_month(engine, month)
     caps = engine.capabilities()
     notes: list[str] = []
@@ -146,25 +165,32 @@ def build_chargeback(
     if cost_basis.startswith("net-") and not caps.net:
         notes.append(f"the export has no net columns: {cost_basis} falls back to the gross values")
 
-    needed = {d.engine_column for d in dims}
-    params = {
-        "by_account": "account" in needed,
-        "by_principal": "principal" in needed,
-        "by_service": "service" in needed,
-        "by_usage_type": "usage_type" in needed,
-        **_tag_params(dims),
-        "cost_basis": cost_basis,
-        "month": month,
-        "service": service,
-    }
-    table = engine.query("chargeback", params)
-    rows, adjustments = _roll_up(table.to_pylist(), dims)
+    splits: list[SplitResult] = []
+    if any(d.kind == "rules" for d in dims):
+        rows, adjustments, splits, rule_notes = _rules_roll_up(
+            engine, month, dims, rules, service, cost_basis, caps
+        )
+        notes += rule_notes
+    else:
+        needed = {d.engine_column for d in dims}
+        params = {
+            "by_account": "account" in needed,
+            "by_principal": "principal" in needed,
+            "by_service": "service" in needed,
+            "by_usage_type": "usage_type" in needed,
+            **_tag_params(dims),
+            "cost_basis": cost_basis,
+            "month": month,
+            "service": service,
+        }
+        table = engine.query("chargeback", params)
+        rows, adjustments = _roll_up(table.to_pylist(), dims)
     final = month_is_final(engine, month)
     if not final:
         notes.append(
             f"{month} is not final (no invoice id yet): figures will change until AWS closes the month"
         )
-    return Chargeback(
+    cb = Chargeback(
         month,
         cost_basis,
         service,
@@ -173,7 +199,60 @@ def build_chargeback(
         adjustments,
         final,
         notes + engine.notes,
+        splits,
     )
+    if rules is not None:
+        _add_budgets(cb, rules)
+    return cb
+
+
+def _rules_roll_up(
+    engine: Engine,
+    month: str,
+    dims: Sequence[Dimension],
+    rules: Rules | None,
+    service: str,
+    cost_basis: str,
+    caps: schema.Capabilities,
+) -> tuple[list[ChargebackRow], list[AdjustmentRow], list[SplitResult], list[str]]:
+    """Rows for ``--by`` lists with a rules dimension: resolved and split by ``cur_analyzer.rules``."""
+    from cur_analyzer.rules import LinePlan, apply_shared_costs, attribute, format_via
+
+    plan = LinePlan(dims, rules, has_resource_ids=caps.has("resource_id"))
+    records = engine.query("attribution_lines", plan.params(month, service, cost_basis)).to_pylist()
+    items, splits, notes = apply_shared_costs(attribute(records, plan), plan)
+    usage: dict[tuple[tuple[str, ...], str | None, str], list] = defaultdict(lambda: [ZERO, 0])
+    adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
+    for item in items:
+        if item.usage:
+            acc = usage[(item.values, format_via(dims, item.vias), item.currency)]
+        else:
+            acc = adjust[(item.line_item_type, item.currency)]
+        acc[0] += item.cost
+        acc[1] += item.lines
+    rows = [ChargebackRow(v, cur, c, n, via) for (v, via, cur), (c, n) in usage.items()]
+    rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
+    adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in adjust.items()]
+    adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
+    return rows, adjustments, splits, plan.notes(caps) + notes
+
+
+def _add_budgets(cb: Chargeback, rules: Rules) -> None:
+    from cur_analyzer.rules import budget_status
+
+    budget = rules.budget_for(cb.dimensions)
+    if budget is None:
+        return
+    k = cb.dimensions.index(budget.dimension)
+    spend: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    other = sorted({r.currency for r in cb.rows} - {budget.currency})
+    for r in cb.rows:
+        if r.currency == budget.currency:
+            spend[r.values[k]] += r.cost
+    cb.budgets = budget_status(budget, spend)
+    cb.budget_dimension = budget.dimension
+    if other:
+        cb.notes.append(f"budgets are in {budget.currency}: spend in {', '.join(other)} is not counted")
 
 
 def _roll_up(
@@ -201,27 +280,52 @@ def _roll_up(
     return rows, adjustments
 
 
+def _kind(r: ChargebackRow) -> str:
+    if r.via is not None and "split:" in r.via:
+        return "split"
+    return "unallocated" if r.unallocated else "attributed"
+
+
 def tabular(cb: Chargeback) -> Tabular:
     """The rows a renderer shows: attributed, then Unallocated, then adjustments (and a Total line)."""
     from cur_analyzer.render import Tabular
 
     multi = len(cb.currencies) > 1
     dims = list(cb.dimensions)
-    columns = [*dims, *(["currency"] if multi else []), "cost", "share", "lines", "kind"]
+    via = ["attributed_via"] if cb.has_via else []
+    budget_cols = ["budget", "budget_spend", "budget_used"] if cb.budgets else []
+    columns = [*dims, *via, *(["currency"] if multi else []), "cost", "share", "lines", "kind", *budget_cols]
     usage_total = cb.usage_totals()
+    budgets = {b.value: b for b in cb.budgets}
+    k = dims.index(cb.budget_dimension) if cb.budget_dimension else None
+    shown: set[str] = set()
     rows: list[dict] = []
     for r in cb.rows:
         base = usage_total.get(r.currency) or ZERO
-        rows.append(
-            {
-                **dict(zip(dims, r.values, strict=True)),
-                "currency": r.currency,
-                "cost": r.cost,
-                "share": f"{(r.cost / base * 100):.1f}%" if base else "",
-                "lines": r.lines,
-                "kind": "unallocated" if r.unallocated else "attributed",
+        row = {
+            **dict(zip(dims, r.values, strict=True)),
+            "attributed_via": r.via,
+            "currency": r.currency,
+            "cost": r.cost,
+            "share": f"{(r.cost / base * 100):.1f}%" if base else "",
+            "lines": r.lines,
+            "kind": _kind(r),
+        }
+        if (
+            k is not None
+            and (b := budgets.get(r.values[k]))
+            and r.values[k] not in shown
+            and b.budget is not None
+        ):
+            # budget, spend and % used go on the first (largest) row of each budgeted value
+            shown.add(r.values[k])
+            used = b.used_pct
+            row |= {
+                "budget": b.budget,
+                "budget_spend": b.spend,
+                "budget_used": f"{used:.1f}%" if used is not None and used.is_finite() else "",
             }
-        )
+        rows.append(row)
     for a in cb.adjustments:
         rows.append(
             {
@@ -248,11 +352,23 @@ def tabular(cb: Chargeback) -> Tabular:
         ],
         *cb.notes,
     ]
+    footer += [
+        f"split {s.currency} {s.amount:f} of {s.pool} ({s.lines} lines) {s.method} over {s.dimension}: "
+        + ", ".join(f"{v} {a:f}" for v, a in sorted(s.shares.items()))
+        for s in cb.splits
+    ]
+    if cb.budgets:
+        over = cb.over_budget()
+        footer.append(
+            f"budgets by {cb.budget_dimension}: "
+            + ("; ".join(f"OVER {b.describe()}" for b in over) if over else "nobody is over budget")
+        )
+        footer += [f"{b.describe()} (no spend this month)" for b in cb.budgets if not b.spend and b.budget]
     return Tabular(
         title=f"Chargeback {cb.month} by {', '.join(dims)}",
         columns=columns,
         rows=rows,
-        money_columns=("cost",),
+        money_columns=("cost", "budget", "budget_spend"),
         summary_rows=summary,
         footer=footer,
         document=document(cb),
@@ -274,6 +390,7 @@ def document(cb: Chargeback) -> dict:
         "rows": [
             {
                 **dict(zip(cb.dimensions, r.values, strict=True)),
+                **({"attributed_via": r.via} if cb.has_via else {}),
                 "cost": r.cost,
                 "lines": r.lines,
                 "currency": r.currency,
@@ -287,5 +404,32 @@ def document(cb: Chargeback) -> dict:
         ],
         "total": totals.get(single, ZERO) if single else None,
         "totals": totals,
+        **({"splits": [_split_doc(s) for s in cb.splits]} if cb.splits else {}),
+        **({"budgets": [_budget_doc(b) for b in cb.budgets]} if cb.budgets else {}),
         "notes": cb.notes,
+    }
+
+
+def _split_doc(s: SplitResult) -> dict:
+    return {
+        "dimension": s.dimension,
+        "pool": s.pool,
+        "method": s.method,
+        "currency": s.currency,
+        "amount": s.amount,
+        "lines": s.lines,
+        "shares": s.shares,
+    }
+
+
+def _budget_doc(b: BudgetStatus) -> dict:
+    used = b.used_pct
+    return {
+        "dimension": b.dimension,
+        "value": b.value,
+        "currency": b.currency,
+        "budget": b.budget,
+        "spend": b.spend,
+        "used_pct": used.quantize(Decimal("0.01")) if used is not None and used.is_finite() else None,
+        "over": b.over,
     }
