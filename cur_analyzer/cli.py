@@ -59,6 +59,10 @@ ProfilesOpt = Annotated[
         "to resolve application inference profile ARNs to models; `live` asks Bedrock now.",
     ),
 ]
+CheckOpt = Annotated[
+    bool,
+    typer.Option("--check", help="Run the data-quality checks first (see `check`); exit 1 if one fails."),
+]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json, parquet, xlsx or md.")]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
@@ -125,6 +129,16 @@ def _engine(
     return connect(load_settings(engine=engine), cur=cur, on_progress=on_query, logs=logs)
 
 
+def checked_first(
+    engine: Any, month: str, check: bool, suites: tuple[str, ...] = ("cur",), service: str = "bedrock"
+) -> None:
+    """``--check``: validate the month's data before reporting on it (exit 1 naming what failed)."""
+    if check:
+        from cur_analyzer.checks import run_before
+
+        run_before(engine, month, suites, service=service)
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -173,6 +187,7 @@ def chargeback(
         bool,
         typer.Option("--fail-over-budget", help="Exit 1 when a value of the --by dimension is over budget."),
     ] = False,
+    check: CheckOpt = False,
     cur: CurOpt = None,
     engine: EngineOpt = None,
     fmt: FormatOpt = "table",
@@ -193,9 +208,9 @@ def chargeback(
             else "--fail-over-budget needs a rules file with budgets: (--rules FILE)"
         )
     with progress(f"chargeback {month}…") as update:
-        report = build_chargeback(
-            _engine(cur, engine, update), month, dims, service, cost_basis, rules=rule_set
-        )
+        eng = _engine(cur, engine, update)
+        checked_first(eng, month, check, service=service)
+        report = build_chargeback(eng, month, dims, service, cost_basis, rules=rule_set)
     render(tabular(report), fmt, output, precision)
     if fail_over_budget and (over := report.over_budget()):
         raise ThresholdFailed("over budget: " + "; ".join(b.describe() for b in over))

@@ -5,13 +5,13 @@ line of ``cli.py``; heavy imports stay inside the commands so ``cur-analyzer --h
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from cur_analyzer.cli import (
+    CheckOpt,
     CurOpt,
     EngineOpt,
     FormatOpt,
@@ -21,6 +21,7 @@ from cur_analyzer.cli import (
     RulesOpt,
     _engine,
     _rules,
+    checked_first,
     command,
     progress,
 )
@@ -58,6 +59,7 @@ def coverage(
     ] = "any",
     top: Annotated[int, typer.Option("--top", min=1, help="Offenders listed per key and kind.")] = 10,
     rules: RulesOpt = None,
+    check: CheckOpt = False,
     cur: CurOpt = None,
     engine: EngineOpt = None,
     fmt: FormatOpt = "table",
@@ -85,9 +87,9 @@ def coverage(
                 f"--fail-on rules: no rules-file dimension named {', '.join(missing)} (--rules FILE)"
             )
     with progress(f"coverage {month}…") as update:
-        report = build_coverage(
-            _engine(cur, engine, update), month, require, service, cost_basis, rules=rule_set, top=top
-        )
+        eng = _engine(cur, engine, update)
+        checked_first(eng, month, check, service=service)
+        report = build_coverage(eng, month, require, service, cost_basis, rules=rule_set, top=top)
     render(tabular(report), fmt, output, precision)
     if fail_under is not None:
         threshold = Decimal(str(fail_under))
@@ -97,27 +99,6 @@ def coverage(
                 f"coverage below {threshold}% ({fail_on}): "
                 + "; ".join(f"{r.key} {r.pct:.2f}%" for r in below)
             )
-
-
-def _engine_with_logs(
-    cur: list[Path] | None, engine: str | None, logs: list[Path] | None, update: Callable[[str], None]
-) -> Any:
-    """The engine, reading invocation logs too: local folders on DuckDB; on Athena the Glue log table
-    named in the settings (``logs_database``/``logs_table``), whatever ``--logs`` says."""
-    if not logs:
-        return _engine(cur, engine, update)
-    from cur_analyzer.config import load_settings
-
-    settings = load_settings(engine=engine)
-    if settings.engine != "duckdb":
-        return _engine(cur, engine, update)
-    from cur_analyzer.engines.duckdb import DuckDBEngine
-    from cur_analyzer.errors import UserInputError
-
-    source = cur or settings.cur
-    if not source:
-        raise UserInputError("no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)")
-    return DuckDBEngine(source, logs=logs)
 
 
 @command
@@ -191,7 +172,7 @@ def alerts(
         profile_map = ProfileMap.load(profiles)
     with progress("alerts…") as update:
         report = build_alerts(
-            _engine_with_logs(cur, engine, logs, update),
+            _engine(cur, engine, update, logs=logs),
             month=month,
             days=days,
             rules=rule_set,

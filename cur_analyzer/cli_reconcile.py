@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cur_analyzer.cli import (
+    CheckOpt,
     CurOpt,
     EngineOpt,
     FormatOpt,
@@ -18,6 +19,7 @@ from cur_analyzer.cli import (
     PricesOpt,
     ProfilesOpt,
     _engine,
+    checked_first,
     command,
     progress,
 )
@@ -109,6 +111,7 @@ def reconcile(
     fail_on_mismatch: Annotated[
         bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")
     ] = False,
+    check: CheckOpt = False,
     engine: EngineOpt = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -120,8 +123,10 @@ def reconcile(
     from cur_analyzer.reports.reconcile import build_reconciliation, tabular
 
     with progress(f"reconcile {month}…") as update:
+        eng = _engine(cur, engine, update, logs=logs)
+        checked_first(eng, month, check, suites=("cur", "logs"))
         report = build_reconciliation(
-            _engine(cur, engine, update, logs=logs),
+            eng,
             month,
             by or ["principal", "model"],
             str(tolerance),

@@ -70,3 +70,19 @@ def test_duckdb_sql_generation_turns_element_at_into_map_lookup_and_if_into_case
     text = sql.for_duckdb("chargeback")
     assert "element_at" not in text.lower()
     assert "CASE WHEN ? THEN" in text
+
+
+def _cost_basis_cases(name: str) -> list[str]:
+    tree = sqlglot.parse_one(sql.load(name).text, read="athena")
+    return [c.sql(dialect="athena") for c in tree.find_all(exp.Case) if isinstance(c.this, exp.Placeholder)]
+
+
+def test_the_cost_basis_rule_is_spelled_the_same_in_every_sql_file():
+    """Each file must stay pasteable on its own, so the cost-basis CASE is repeated; this keeps the copies
+    identical (chargeback.sql is the reference)."""
+    reference = _cost_basis_cases("chargeback")
+    assert len(reference) == 1
+    users = [name for name in SQL_FILES if _cost_basis_cases(name)]
+    assert {"chargeback", "attribution_lines", "tag_coverage"} <= set(users)
+    for name in users:
+        assert _cost_basis_cases(name) == reference, f"{name}.sql: cost-basis CASE differs from chargeback.sql"
