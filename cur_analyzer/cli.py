@@ -103,30 +103,46 @@ def command(fn: F) -> F:
 
 
 @contextmanager
-def progress(message: str) -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr while long work runs, whose text the work can update; silent with --quiet or
-    when stderr is not a terminal."""
+def progress(message: str) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr while long work runs; ``update(text, percent=None)`` names the step and,
+    when known, how far it is. Silent with --quiet or when stderr is not a terminal."""
     if _state["quiet"] or not sys.stderr.isatty():
-        yield lambda _text: None
+        yield lambda _text, _pct=None: None
         return
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    with Console(stderr=True).status(message) as status:
-        yield lambda text: status.update(f"{message} {text}")
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(message, total=None)
+
+        def update(text: str, pct: float | None = None) -> None:
+            extra = {"total": 100, "completed": pct} if pct is not None else {"total": None}
+            bar.update(task, description=f"{message} {text}", **extra)
+
+        yield update
 
 
 def _engine(
-    cur: list[Path] | None, engine: str | None, update: Callable[[str], None], logs: list[Path] | None = None
+    cur: list[Path] | None, engine: str | None, update: Callable[..., None], logs: list[Path] | None = None
 ) -> Any:
     from cur_analyzer.config import load_settings
     from cur_analyzer.engines import connect
 
-    def on_query(run: Any) -> None:
-        update(
-            f"Athena {run.name}.sql {run.query_id} {run.state} · {run.bytes_scanned / 1e6:,.1f} MB scanned"
-        )
-
-    return connect(load_settings(engine=engine), cur=cur, on_progress=on_query, logs=logs)
+    return connect(load_settings(engine=engine), cur=cur, on_progress=update, logs=logs)
 
 
 def checked_first(

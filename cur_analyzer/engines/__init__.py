@@ -45,7 +45,7 @@ def connect(settings: Any, cur: Any = None, on_progress: Any = None, logs: Any =
             raise UserInputError(
                 "no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)"
             )
-        return DuckDBEngine(cur_source, logs=log_source)
+        return DuckDBEngine(cur_source, logs=log_source, on_progress=on_progress)
     if settings.engine == "athena":
         from cur_analyzer.engines.athena import AthenaEngine
 

@@ -74,7 +74,7 @@ class AthenaEngine:
         settings: Any,
         *,
         boto3_session: Any = None,
-        on_progress: Callable[[QueryRun], None] | None = None,
+        on_progress: Callable[[str, float | None], None] | None = None,
         poll_seconds: float = 0.5,
     ):
         import awswrangler as wr
@@ -188,7 +188,10 @@ class AthenaEngine:
             run.bytes_scanned = int(stats.get("DataScannedInBytes") or 0)
             run.reused = bool(stats.get("ResultReuseInformation", {}).get("ReusedPreviousResult"))
             if self._on_progress:
-                self._on_progress(run)
+                self._on_progress(
+                    f"Athena {run.name}.sql {run.query_id} {run.state} · {run.bytes_scanned / 1e6:,.1f} MB scanned",
+                    None,
+                )
             if run.state in _TERMINAL:
                 break
             time.sleep(delay)

@@ -127,12 +127,19 @@ class DuckDBEngine:
         *,
         logs: Path | Sequence[Path] | None = None,
         threads: int | None = None,
+        on_progress: Callable[[str, float | None], None] | None = None,
     ):
         self.notes: list[str] = []
+        self._on_progress = on_progress
         self._cur = resolve_cur(cur) if cur is not None else None
         self._logs = resolve_logs(logs) if logs is not None else None
         self._con = duckdb.connect(config={"threads": threads} if threads else {})
         self._views: set[str] = set()
+        if on_progress is not None:
+            # progress_bar_time 0: report from the first row group; print false: we draw it ourselves
+            self._con.execute(
+                "SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0"
+            )
 
     # --- CUR source -----------------------------------------------------------------------------------
     def _require_cur(self) -> CurFiles:
@@ -231,7 +238,33 @@ class DuckDBEngine:
             self._ensure_logs_view()
         text = sql.for_duckdb(name)
         values = q.bind(params)
-        return self._guard(lambda: self._con.sql(text, params=values).to_arrow_table())
+        run = lambda: self._con.sql(text, params=values).to_arrow_table()  # noqa: E731
+        if self._on_progress is None:
+            return self._guard(run)
+        return self._guard(lambda: self._with_progress(name, run))
+
+    def _with_progress(self, name: str, run: Callable[[], T]) -> T:
+        """Run the query on a worker thread while this one reports DuckDB's own progress estimate."""
+        import threading
+
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["value"] = run()
+            except BaseException as e:  # handed back to the caller's thread below
+                result["error"] = e
+
+        worker = threading.Thread(target=work, name=f"duckdb-{name}", daemon=True)
+        worker.start()
+        assert self._on_progress is not None
+        while worker.is_alive():
+            pct = self._con.query_progress()
+            self._on_progress(f"DuckDB {name}.sql", pct if pct >= 0 else None)
+            worker.join(0.1)
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
 
     def _guard(self, run: Callable[[], T]) -> T:
         """Run a DuckDB call, turning read errors of the user's files into one clear line."""
