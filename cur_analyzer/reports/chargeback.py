@@ -221,19 +221,13 @@ def _rules_roll_up(
     plan = LinePlan(dims, rules, has_resource_ids=caps.has("resource_id"))
     records = engine.query("attribution_lines", plan.params(month, service, cost_basis)).to_pylist()
     items, splits, notes = apply_shared_costs(attribute(records, plan), plan)
-    usage: dict[tuple[tuple[str, ...], str | None, str], list] = defaultdict(lambda: [ZERO, 0])
-    adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
+    acc = _Accumulator()
     for item in items:
         if item.usage:
-            acc = usage[(item.values, format_via(dims, item.vias), item.currency)]
+            acc.usage(item.values, format_via(dims, item.vias), item.currency, item.cost, item.lines)
         else:
-            acc = adjust[(item.line_item_type, item.currency)]
-        acc[0] += item.cost
-        acc[1] += item.lines
-    rows = [ChargebackRow(v, cur, c, n, via) for (v, via, cur), (c, n) in usage.items()]
-    rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
-    adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in adjust.items()]
-    adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
+            acc.adjustment(item.line_item_type, item.currency, item.cost, item.lines)
+    rows, adjustments = acc.result()
     return rows, adjustments, splits, plan.notes(caps) + notes
 
 
@@ -255,29 +249,49 @@ def _add_budgets(cb: Chargeback, rules: Rules) -> None:
         cb.notes.append(f"budgets are in {budget.currency}: spend in {', '.join(other)} is not counted")
 
 
+class _Accumulator:
+    """Sums cost and line counts per row (dimension values, provenance, currency) and per adjustment."""
+
+    def __init__(self) -> None:
+        self._usage: dict[tuple[tuple[str, ...], str | None, str], list] = defaultdict(lambda: [ZERO, 0])
+        self._adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
+
+    def usage(
+        self, values: tuple[str, ...], via: str | None, currency: str, cost: Decimal, lines: int
+    ) -> None:
+        acc = self._usage[(values, via, currency)]
+        acc[0] += cost
+        acc[1] += lines
+
+    def adjustment(self, line_item_type: str, currency: str, cost: Decimal, lines: int) -> None:
+        acc = self._adjust[(line_item_type or "(blank)", currency)]
+        acc[0] += cost
+        acc[1] += lines
+
+    def result(self) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
+        rows = [ChargebackRow(v, cur, c, n, via) for (v, via, cur), (c, n) in self._usage.items()]
+        rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
+        adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in self._adjust.items()]
+        adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
+        return rows, adjustments
+
+
 def _roll_up(
     records: list[dict], dims: Sequence[Dimension]
 ) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
-    usage: dict[tuple[tuple[str, ...], str], list] = defaultdict(lambda: [ZERO, 0])
-    adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
+    acc = _Accumulator()
     for rec in records:
         cost = rec["cost"] if rec["cost"] is not None else ZERO
         if rec["line_item_type"] not in USAGE_LINE_TYPES:
-            acc = adjust[(rec["line_item_type"] or "(blank)", rec["currency"])]
-        else:
-            tag_values = iter((rec["tag1"], rec["tag2"], rec["tag3"], rec["tag4"]))
-            values = tuple(
-                label(d, next(tag_values) if d.kind == "tag" else rec[d.engine_column]) or UNALLOCATED
-                for d in dims
-            )
-            acc = usage[(values, rec["currency"])]
-        acc[0] += cost
-        acc[1] += rec["line_count"]
-    rows = [ChargebackRow(v, cur, c, n) for (v, cur), (c, n) in usage.items()]
-    rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values))
-    adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in adjust.items()]
-    adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
-    return rows, adjustments
+            acc.adjustment(rec["line_item_type"], rec["currency"], cost, rec["line_count"])
+            continue
+        tag_values = iter((rec["tag1"], rec["tag2"], rec["tag3"], rec["tag4"]))
+        values = tuple(
+            label(d, next(tag_values) if d.kind == "tag" else rec[d.engine_column]) or UNALLOCATED
+            for d in dims
+        )
+        acc.usage(values, None, rec["currency"], cost, rec["line_count"])
+    return acc.result()
 
 
 def _kind(r: ChargebackRow) -> str:
