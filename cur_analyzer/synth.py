@@ -17,6 +17,10 @@ How it stays exact and small in memory at 10M lines a month:
   are written as log records, so CUR lines are exact aggregates of the logs. Batch jobs are billed but never
   logged, and one account (``acme-analytics``, the bulk of the volume at scale) has logging off.
 
+:class:`Gaps` switches the scenario to one built for reconciliation tests: ``clean`` removes every gap between
+the logs and the bill, and each knob injects one cause of a gap; ``ground_truth.json`` then says, per month,
+which buckets each cause touches, with what status, and how much of the gap (billed - estimated) it explains.
+
 Prices come only from :class:`~cur_analyzer.bedrock.pricing.PriceTable`, usage types only from
 :func:`~cur_analyzer.bedrock.usage_types.format_usage_type`, columns only from :mod:`cur_analyzer.schema`.
 """
@@ -30,11 +34,11 @@ import math
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -49,6 +53,8 @@ from cur_analyzer.bedrock.usage_types import format_usage_type
 __all__ = [
     "BEDROCK_PRODUCT_CODES",
     "EXPORT_NAME",
+    "RECONCILE_CAUSES",
+    "Gaps",
     "GroundTruth",
     "arrow_schema",
     "generate",
@@ -84,6 +90,23 @@ _ROUTES = {
     "global": ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "ap-southeast-2"),
 }
 _OPERATIONS = ("InvokeModel", "Converse", "InvokeModelWithResponseStream", "ConverseStream")
+
+# Gaps.unpriced_model: a real model the price table does not list. Its mantle usage type parses
+# (``USW2-qwen.qwen3-32b-mantle-input-tokens-standard``; the ``qwen.qwen3-32b-mantle-...`` form is observed, facts
+# 4.2) and, as for ``anthropic.claude-opus-4-8``, the mantle billing name is the model id the log records.
+# These rates are the only prices in this module that do not come from the PriceTable, on purpose: the gap the
+# knob injects is "the price table has no row for this model", so the bill's rate cannot live in that table.
+# USD per 1M tokens, on-demand standard: input 0.15 (facts 7.1, QWEN-TABLE); output 0.60 assumed (4x input, the
+# ratio of the table's other open-weight rows, e.g. gpt-oss-120b 0.15 / 0.60).
+_UNPRICED_MODEL = model_map.Model(
+    price_key="qwen3-32b",
+    model_id="qwen.qwen3-32b",
+    billing_name="qwen.qwen3-32b",
+    style="mantle",
+    display_name="Qwen3 32B",
+    provider="Qwen",
+)
+_UNPRICED_RATES = {"input": Decimal("0.15"), "output": Decimal("0.60")}
 _ERROR_CODES = ("ThrottlingException", "ValidationException", "ModelTimeoutException")
 _PROMPTS = (
     "Summarise the attached quarterly report in five bullet points.",
@@ -100,6 +123,80 @@ ProgressFn = Callable[[int, int], None]
 # ================================================================================================
 # Public API
 # ================================================================================================
+
+
+#: Causes a :class:`Gaps` scenario can build in, in the order a bucket's gap is attributed to them (the first
+#: that applies to a line wins), spelled as the reconciliation report spells them.
+RECONCILE_CAUSES = (
+    "logging off",
+    "tier not in logs",
+    "log gap",
+    "cache tokens missing from logs",
+    "model missing from price table",
+    "1-hour cache-write rate",
+    "cross-region rate",
+)
+#: Tolerance (percent of the billed cost) behind the expected statuses in ``reconcile`` ground truth.
+RECONCILE_TOLERANCE_PCT = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Which gaps between invocation logs and bill a generated scenario has (``generate(..., gaps=...)``).
+
+    ``clean``: no batch lines, invocation logging on in every account (``acme-analytics`` too) and no 1-hour cache
+    writes, so every Bedrock usage line has logs priced at its billed rate and reconciliation is all ``match``.
+    Without ``clean`` the scenario keeps the default's gaps (batch, ``acme-analytics`` logging off, 1-hour cache
+    writes), each reported as injected. Each knob adds one cause, alone or together, with or without ``clean``:
+
+    * ``drop_cache_tokens_from_logs``: log records lose their cache read/write counts; the bill still has them;
+    * ``lose_log_hour``: the log files of one hour of one account/region are not written; the bill keeps it;
+    * ``unlogged_tier``: batch-tier lines, billed with no logs (already there without ``clean``);
+    * ``unpriced_model``: calls to a real model the price table does not list, billed at a rate kept here;
+    * ``not_final``: every month has a blank ``bill_invoice_id`` (expected statuses become ``pending``);
+    * ``one_hour_cache_writes``: cache writes billed as ``cache_write_1h`` that the log shows as ordinary ones
+      (already there without ``clean``);
+    * ``cross_region_rate``: calls billed at the global rate while the log shows a plain in-region model id.
+
+    With any ``Gaps`` (even ``Gaps()``) every month is final unless ``not_final``, and token counts are drawn as
+    multiples that make each line's cost exact at 8 places, so estimates and bills compare to the last digit.
+    """
+
+    clean: bool = False
+    drop_cache_tokens_from_logs: bool = False
+    lose_log_hour: bool = False
+    unlogged_tier: bool = False
+    unpriced_model: bool = False
+    not_final: bool = False
+    one_hour_cache_writes: bool = False
+    cross_region_rate: bool = False
+
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "clean",
+        "drop_cache_tokens_from_logs",
+        "lose_log_hour",
+        "unlogged_tier",
+        "unpriced_model",
+        "not_final",
+        "one_hour_cache_writes",
+        "cross_region_rate",
+    )
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> Gaps:
+        """``["clean", "lose_log_hour"]`` -> ``Gaps(clean=True, lose_log_hour=True)``; hyphens work too."""
+        wanted = {n.strip().lower().replace("-", "_") for n in names if n.strip()}
+        unknown = sorted(wanted - set(cls.NAMES))
+        if unknown:
+            raise ValueError(f"unknown gap {', '.join(unknown)}; choose from {', '.join(cls.NAMES)}")
+        return cls(**dict.fromkeys(wanted, True))
+
+    def names(self) -> list[str]:
+        """The switched-on flags, in :attr:`NAMES` order (inverse of :meth:`from_names`)."""
+        return [n for n in self.NAMES if getattr(self, n)]
+
+    def as_dict(self) -> dict[str, bool]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -128,12 +225,17 @@ def generate(
     seed: int = 7,
     months: int = 2,
     progress: ProgressFn | None = None,
+    *,
+    gaps: Gaps | None = None,
 ) -> GroundTruth:
     """Write ``months`` consecutive CUR 2.0 billing periods from ``month`` (about ``rows`` lines each), the
     matching invocation logs, the AIP listing and ``ground_truth.json`` under ``out``; return the truth.
 
     Every month but the last is final (invoice id set). Same arguments give byte-identical files. Existing
     partitions and log folders of the generated months are replaced, as an ``OVERWRITE_REPORT`` export does.
+
+    ``gaps`` builds the reconciliation scenario described in :class:`Gaps` instead (months final unless
+    ``not_final``) and adds ``reconcile`` to each month's ground truth; ``None`` is the default scenario.
     """
     _check_month(month)
     if rows < 1 or months < 1:
@@ -141,14 +243,23 @@ def generate(
     out = Path(out)
     prices = PriceTable.load()
     plan = _Plan.for_rows(rows)
-    cat = _catalogue(plan, seed)
+    cat = _catalogue(plan, seed, gaps)
     book = _build_book(cat, prices)
-    periods = [_Period.of(_add_months(month, i), i, final=i < months - 1, seed=seed) for i in range(months)]
+    if gaps is None:
+        periods = [
+            _Period.of(_add_months(month, i), i, final=i < months - 1, seed=seed) for i in range(months)
+        ]
+    else:
+        final = not gaps.not_final
+        periods = [_Period.of(_add_months(month, i), i, final=final, seed=seed) for i in range(months)]
     ticker = _Ticker(progress, plan.estimated_total * months)
+    recon = None if gaps is None else _ReconBook.of(cat, book, prices, gaps)
 
     truth_months: dict[str, Any] = {}
     for period in periods:
-        truth_months[period.month] = _write_month(out, period, cat, book, prices, plan, seed, ticker)
+        truth_months[period.month] = _write_month(
+            out, period, cat, book, prices, plan, seed, ticker, gaps, recon
+        )
     ticker.finish()
 
     _write_json(out / "inference-profiles.json", _aip_listing(cat))
@@ -180,9 +291,11 @@ def generate(
         },
         "logging_enabled": sorted([acct, region] for acct, region in cat.logging_enabled),
         "price_table_version": prices.version,
-        "notes": _NOTES,
+        "notes": _NOTES if gaps is None else _gap_notes(cat, gaps),
         "months": truth_months,
     }
+    if gaps is not None:
+        data["gaps"] = gaps.as_dict()
     path = out / "ground_truth.json"
     _write_json(path, data)
     return GroundTruth(path, data)
@@ -282,12 +395,19 @@ class _Workload:
     input_scale: float = 5000.0
     output_scale: float = 900.0  # 0: no output tokens (embeddings)
     metadata: dict[str, str] | None = None  # requestMetadata the application sends
+    # Billed at this scope's rate while the log shows the routed one (Gaps.cross_region_rate).
+    bill_scope: str | None = None
 
     @property
     def scope(self) -> str:
+        """Routing scope: what the log record's ``modelId`` says."""
         if self.aip is not None:
             return self.aip.scope
         return {"direct": "in_region", "geo": "geo", "global": "global"}[self.route]
+
+    @property
+    def billed_scope(self) -> str:
+        return self.bill_scope or self.scope
 
     @property
     def meters(self) -> tuple[str, ...]:
@@ -404,10 +524,17 @@ class _Catalogue:
     filler: tuple[_Workload, ...]
     resources: tuple[_Resource, ...]
     sp: _SavingsPlan
+    extra: tuple[_Workload, ...] = ()  # logged workloads drawn on their own (Gaps.unpriced_model)
+    filler_logged: bool = False  # Gaps.clean: the analytics account logs its calls too
+
+    @property
+    def log_workloads(self) -> tuple[_Workload, ...]:
+        """Every workload whose calls are written as invocation-log records (index = log record ``w``)."""
+        return self.logged + self.extra + (self.filler if self.filler_logged else ())
 
     @property
     def logging_enabled(self) -> set[tuple[str, str]]:
-        return {(w.account.id, w.region) for w in self.logged}
+        return {(w.account.id, w.region) for w in self.log_workloads}
 
 
 @dataclass(frozen=True)
@@ -447,8 +574,11 @@ def _federated(account: _Account, name: str, tags: dict[str, str]) -> _Caller:
     return _Caller(f"arn:aws:sts::{account.id}:federated-user/{name}", "federated-user", account, tags)
 
 
-def _catalogue(plan: _Plan, seed: int) -> _Catalogue:
+def _catalogue(plan: _Plan, seed: int, gaps: Gaps | None = None) -> _Catalogue:
     m = {x.price_key: x for x in model_map.catalog()}
+    clean = gaps is not None and gaps.clean
+    one_hour = not clean or gaps is None or gaps.one_hour_cache_writes
+    chat_scope = "global" if gaps is not None and gaps.cross_region_rate else None
     payer = _Account("999988887777", "acme-management", {"env": "shared"})
     prod = _Account("123456789012", "acme-genai-prod", {"env": "prod"})
     dev = _Account("234567890123", "acme-genai-dev", {"env": "dev"})
@@ -483,20 +613,23 @@ def _catalogue(plan: _Plan, seed: int) -> _Catalogue:
 
     def wl(key: str, region: str, price_key: str, route: str, **kw: Any) -> _Workload:
         caller = c[key]
-        return _Workload(caller, caller.account, region, m[price_key], route, **kw)
+        model = kw.pop("model", None) or m[price_key]
+        return _Workload(caller, caller.account, region, model, route, **kw)
 
     logged = (
         wl("alice", "us-east-1", "claude-sonnet-4-6", "direct", cache="5m", metadata={"app": "notebook"}),
         wl("alice", "us-east-1", "claude-sonnet-4-6", "aip", aip=aips["search"]),
         wl("bob", "us-east-1", "claude-opus-4-6", "geo", cache="5m", input_scale=9000),
         wl("bob", "us-east-1", "claude-sonnet-4", "geo"),
-        wl("chat-1", "us-west-2", "claude-opus-4-8", "direct", cache="5m", metadata={"tenant": "t-100"}),
+        wl("chat-1", "us-west-2", "claude-opus-4-8", "direct", cache="5m", metadata={"tenant": "t-100"},
+           bill_scope=chat_scope),
         wl("chat-2", "us-east-1", "claude-sonnet-4-6", "aip", aip=aips["search"], cache="5m",
            metadata={"tenant": "t-200"}),
         wl("chat-2", "us-east-1", "nova-pro", "aip", aip=aips["support"], cache="read"),
         wl("apikey", "us-east-1", "nova-lite", "direct", input_scale=3000),
         wl("apikey", "us-east-1", "nova-micro", "direct", cache="read", input_scale=2000),
-        wl("cc-alice", "us-east-1", "claude-sonnet-4-6", "global", cache="1h", input_scale=20000,
+        wl("cc-alice", "us-east-1", "claude-sonnet-4-6", "global", cache="1h" if one_hour else "5m",
+           input_scale=20000,
            metadata={"client": "claude-code"}),
         wl("cc-bob", "us-east-1", "claude-haiku-4-5", "aip", aip=aips["code"], cache="5m"),
         wl("cc-carol", "us-east-1", "claude-sonnet-4-5", "global", cache="5m"),
@@ -515,6 +648,11 @@ def _catalogue(plan: _Plan, seed: int) -> _Catalogue:
         _Workload(None, data, "us-east-1", m["claude-sonnet-4-6"], "global", tier="batch", **big),
         _Workload(None, data, "us-east-1", m["llama4-maverick"], "direct", tier="batch", **big),
     )
+    if clean and not gaps.unlogged_tier:
+        batch = ()
+    extra = ()
+    if gaps is not None and gaps.unpriced_model:
+        extra = (wl("doc-7", "us-west-2", "", "direct", model=_UNPRICED_MODEL, input_scale=3000),)
     filler_callers, filler = _filler_workloads(analytics, m, plan.filler_callers)
     rng = np.random.default_rng([seed, 0xCA7])
     accounts = (payer, prod, dev, data, analytics)
@@ -530,6 +668,8 @@ def _catalogue(plan: _Plan, seed: int) -> _Catalogue:
         filler,
         resources,
         sp,
+        extra,
+        clean,
     )
 
 
@@ -778,7 +918,13 @@ def _region_prefix(region: str) -> str:
 
 def _build_book(cat: _Catalogue, prices: PriceTable) -> _Frozen:
     book = _Book()
-    for group, status in ((cat.logged, "logged"), (cat.batch, "batch"), (cat.filler, "logging-disabled")):
+    filler_status = "logged" if cat.filler_logged else "logging-disabled"
+    for group, status in (
+        (cat.logged, "logged"),
+        (cat.batch, "batch"),
+        (cat.filler, filler_status),
+        (cat.extra, "logged"),
+    ):
         for w in group:
             for stream in (False, True) if w.streaming else (False,):
                 for meter in w.meters:
@@ -794,11 +940,16 @@ def _add_bedrock(
     book: _Book, w: _Workload, meter: str, stream: bool, status: str, prices: PriceTable
 ) -> None:
     m = w.model
+    scope = w.billed_scope
     code, location = _REGIONS[w.region]
-    usage_type = format_usage_type(code, m.billing_name, meter, w.tier, w.scope, m.style)
-    per_million = prices.rate_per_million(m.price_key, w.region, meter, w.tier, w.scope)
+    usage_type = format_usage_type(code, m.billing_name, meter, w.tier, scope, m.style)
+    per_million = prices.rate_per_million(m.price_key, w.region, meter, w.tier, scope)
+    if m == _UNPRICED_MODEL:
+        if per_million is not None or model_map.by_model_id(m.model_id) is not None:
+            raise ValueError(f"the price table now knows {m.model_id}: pick another model for unpriced_model")
+        per_million = _UNPRICED_RATES.get(meter)
     if per_million is None:
-        raise ValueError(f"price table has no rate for {m.price_key} {w.region} {meter} {w.tier} {w.scope}")
+        raise ValueError(f"price table has no rate for {m.price_key} {w.region} {meter} {w.tier} {scope}")
     rate = per_million / 1000  # CUR bills Bedrock tokens per 1K (facts 4.4)
     product = "AmazonBedrockService" if m.provider == "Anthropic" else "AmazonBedrock"
     operation = "InvokeModelStreamingInference" if stream else "InvokeModelInference"
@@ -820,7 +971,7 @@ def _add_bedrock(
         "line_item_net_unblended_rate": _rate_str(rate * (100 - _EDP_PERCENT) / 100),
         "pricing_public_on_demand_rate": _rate_str(rate),
         "line_item_line_item_description": f"${rate.normalize():f} per 1K {words} tokens for {m.display_name} "
-        f"({w.tier}, {w.scope.replace('_', '-')}) in {location}",
+        f"({w.tier}, {scope.replace('_', '-')}) in {location}",
         "line_item_resource_id": w.aip.arn if w.aip else None,
         "line_item_iam_principal": w.caller.arn if w.caller else None,
         "pricing_unit": "1K tokens",
@@ -852,7 +1003,7 @@ def _add_bedrock(
         billing_name=m.billing_name,
         meter=meter,
         tier=w.tier,
-        scope=w.scope,
+        scope=scope,
         usage_type=usage_type,
         log_status=status,
     )
@@ -1070,6 +1221,7 @@ class _Group:
     read: np.ndarray
     write: np.ndarray
     calls_lambda: float
+    multiples: np.ndarray | None = None  # (workloads, 4): token counts are drawn as multiples of these
 
     @classmethod
     def of(cls, workloads: tuple[_Workload, ...], calls_lambda: float = 1.3) -> _Group:
@@ -1093,6 +1245,23 @@ class _Group:
                     slot = _LOG_COUNTS.index("cache_write" if meter == "cache_write_1h" else meter)
                     out[i, stream, slot] = book.index[(id(w), bool(stream), meter)]
         return out
+
+    def exact(self, book: _Frozen, prices: PriceTable) -> _Group:
+        """This group drawing token counts that make every line cost exact at 8 places, at the billed rate and
+        at the rate an estimate from the log uses (so a knob that changes only the billed rate keeps the draws)."""
+        tpl = self.templates(book)
+        out = np.ones((len(self.workloads), 4), dtype=np.int64)
+        for i, w in enumerate(self.workloads):
+            for j, meter in enumerate(_LOG_COUNTS):
+                billed = {int(book.rate[t]) for t in tpl[i, :, j] if t >= 0}
+                if not billed:
+                    continue
+                k = [_ROUND_DIV // math.gcd(r, _ROUND_DIV) for r in billed]
+                estimate = _estimate_rate(w, meter, prices)
+                if estimate is not None:
+                    k.append(_ROUND_DIV // math.gcd(_per_token(estimate), _ROUND_DIV))
+                out[i, j] = math.lcm(*k)
+        return replace(self, multiples=out)
 
     def lines_per_slot(self) -> float:
         k = 1 + self.calls_lambda
@@ -1144,6 +1313,9 @@ def _draw_bedrock(
     if ensure_coverage:
         first = starts[np.isin(pick, forced)]
         _force_meters(tokens, group, w[slot], first)
+    if group.multiples is not None:
+        k = group.multiples[w[slot]]
+        tokens = -(-tokens // k) * k
     sums = np.add.reduceat(tokens, starts, axis=0)
     slot_i, meter_i = np.nonzero(sums > 0)
     line_tpl = tpl[w, stream][slot_i, meter_i]
@@ -1376,6 +1548,7 @@ class _PartitionWriter:
         self.intervals = period.intervals()
         self.constants = {k: pa.array([v], pa.string()) for k, v in period.constants(payer).items()}
         self.acc = _Accumulator(len(book))
+        self.listeners: list[Callable[[_Rows], None]] = []
         self.lines = 0
         self.row_groups = 0
         self.schema = pa.schema([pa.field(c.name, _write_type(c)) for c in schema.CUR_COLUMNS])
@@ -1389,6 +1562,8 @@ class _PartitionWriter:
         table = pa.Table.from_arrays(self._arrays(rows), schema=self.schema)
         self.writer.write_table(table, row_group_size=len(rows))
         self.acc.add(rows, self.book.kind[rows.tpl])
+        for listener in self.listeners:
+            listener(rows)
         self.lines += len(rows)
         self.row_groups += 1
 
@@ -1471,6 +1646,8 @@ def _write_month(
     plan: _Plan,
     seed: int,
     ticker: _Ticker,
+    gaps: Gaps | None = None,
+    recon: _ReconBook | None = None,
 ) -> dict[str, Any]:
     rng = np.random.default_rng([seed, period.index])
     part = out / EXPORT_NAME / "data" / f"BILLING_PERIOD={period.month}"
@@ -1478,27 +1655,65 @@ def _write_month(
         shutil.rmtree(part)
     part.mkdir(parents=True)
     data_file = part / f"{EXPORT_NAME}-00001.snappy.parquet"
-    writer = _PartitionWriter(data_file, book, period, cat.payer, rng)
+    # With gaps, line ids and knob-added draws use streams of their own, so a knob that adds lines leaves
+    # every other line and log record of the month as it was.
+    writer_rng = rng if gaps is None else np.random.default_rng([seed, period.index, 0x1D5])
+    writer = _PartitionWriter(data_file, book, period, cat.payer, writer_rng)
+    lines = None if recon is None else _ReconLines(recon, period)
+    if lines is not None:
+        writer.listeners.append(lines.add)
+    exact = None if gaps is None else prices
 
     # 1. The logged scenario (exact aggregates of the log records), batch jobs, the Savings Plan.
     logged = _Group.of(cat.logged)
+    if exact is not None:
+        logged = logged.exact(book, exact)
     logged_tpl = logged.templates(book)
     n_slots = round(plan.logged_lines / logged.lines_per_slot())
     logged_rows, calls = _draw_bedrock(rng, logged, book, logged_tpl, period.working_hours(), n_slots, True)
-    batch = _Group.of(cat.batch, calls_lambda=0.0)
     all_hours = np.arange(period.hours, dtype=np.int32)
-    n_batch = round(plan.batch_lines / batch.lines_per_slot())
-    batch_rows, _ = _draw_bedrock(rng, batch, book, batch.templates(book), all_hours, n_batch, True)
-    first = _Rows.concat(
-        [_sorted(logged_rows), _sorted(batch_rows), _sp_rows(book, cat.sp, period, rng, plan.sp_hours)]
-    )
+    batch = _Group.of(cat.batch, calls_lambda=0.0)
+    n_batch = round(plan.batch_lines / batch.lines_per_slot()) if cat.batch else 0
+    if gaps is None:
+        batch_rows, _ = _draw_bedrock(rng, batch, book, batch.templates(book), all_hours, n_batch, True)
+        first = _Rows.concat(
+            [_sorted(logged_rows), _sorted(batch_rows), _sp_rows(book, cat.sp, period, rng, plan.sp_hours)]
+        )
+    else:
+        first = _Rows.concat([_sorted(logged_rows), _sp_rows(book, cat.sp, period, rng, plan.sp_hours)])
     writer.write(first)
     ticker.tick(len(first))
 
     # 2. Bulk: the analytics account (no invocation logging) and every other service, by hour ranges.
-    for chunk in _filler_chunks(rng, cat, book, plan, period):
+    filler_calls: list[_Calls] | None = [] if cat.filler_logged else None
+    for chunk in _filler_chunks(rng, cat, book, plan, period, exact, filler_calls):
         writer.write(chunk)
         ticker.tick(len(chunk))
+
+    # 2b. Gaps: batch jobs and the extra (unpriced-model) calls, each from a stream of its own.
+    extra = _Group.of(cat.extra)
+    extra_calls = None
+    if exact is not None:
+        parts = []
+        if cat.batch:
+            brng = np.random.default_rng([seed, period.index, 0xBA7C])
+            batch = batch.exact(book, exact)
+            parts.append(
+                _sorted(_draw_bedrock(brng, batch, book, batch.templates(book), all_hours, n_batch, True)[0])
+            )
+        if cat.extra:
+            extra = extra.exact(book, exact)
+            xrng = np.random.default_rng([seed, period.index, 0xE87A])
+            n_extra = max(6, plan.logged_lines // 50)
+            hours = period.working_hours()
+            extra_rows, extra_calls = _draw_bedrock(
+                xrng, extra, book, extra.templates(book), hours, n_extra, True
+            )
+            parts.append(_sorted(extra_rows))
+        if parts:
+            added = _Rows.concat(parts)
+            writer.write(added)
+            ticker.tick(len(added))
 
     # 3. Month-end adjustments computed from what was billed.
     adjustments = _adjustment_rows(writer.acc, book, cat, period)
@@ -1507,13 +1722,74 @@ def _write_month(
     writer.close()
 
     log_batch = _scenario_log_batch(rng, logged, calls, period)
-    renderer = _LogRenderer(cat.logged, period)
+    if gaps is not None:
+        log_batch = _with_more_calls(log_batch, cat, seed, period, extra, extra_calls, filler_calls)
+    lost = None
+    if lines is not None and gaps is not None and gaps.lose_log_hour:
+        lost = lines.choose_lost_hour()
+    drop_cache = gaps is not None and gaps.drop_cache_tokens_from_logs
+    if drop_cache:
+        log_batch.tokens[:, 2:] = 0
+    workloads = cat.log_workloads
+    renderer = _LogRenderer(workloads, period, drop_cache=drop_cache)
     _clear_log_month(out, cat, period)
     tally = _LogTally()
-    tally.add(log_batch, cat.logged)
-    _write_log_files(out, log_batch, cat.logged, renderer, period, rng, compresslevel=6, tally=tally)
+    kept = log_batch if lost is None else log_batch.without(_lost_mask(log_batch, workloads, lost))
+    tally.add(kept, workloads)
+    _write_log_files(
+        out, log_batch, workloads, renderer, period, rng, compresslevel=6, tally=tally, skip=lost
+    )
     _write_manifest(out, period, cat, seed, data_file, writer.lines)
-    return _month_truth(book, writer, period, tally, cat, prices)
+    truth = _month_truth(book, writer, period, tally, cat, prices)
+    if lines is not None:
+        truth["reconcile"] = lines.truth(lost, period.final)
+        if truth["reconcile"]["estimated_cost"] != _exact(Decimal(truth["logs"]["estimated_cost"])):
+            raise AssertionError("reconcile estimate and log estimate disagree")
+    return truth
+
+
+def _with_more_calls(
+    b: _LogBatch,
+    cat: _Catalogue,
+    seed: int,
+    period: _Period,
+    extra: _Group,
+    extra_calls: _Calls | None,
+    filler_calls: list[_Calls] | None,
+) -> _LogBatch:
+    """The scenario's log batch plus log records of the extra workloads and (clean) the analytics account."""
+    parts = [b]
+    offset = len(cat.logged)
+    sources = [(extra, extra_calls, 0xE87B)]
+    if filler_calls is not None:
+        joined = (
+            _Calls(
+                *(
+                    np.concatenate([getattr(c, f) for c in filler_calls])
+                    for f in ("w", "stream", "hour", "tokens")
+                )
+            )
+            if filler_calls
+            else None
+        )
+        sources.append((_Group.of(cat.filler), joined, 0xF11))
+    for group, calls, salt in sources:
+        if calls is not None and len(calls.w):
+            rng = np.random.default_rng([seed, period.index, salt])
+            ok = np.zeros(len(calls.w), np.int8)
+            more = _log_fields(rng, group, calls.w, calls.stream, calls.hour, calls.tokens, ok)
+            more.w = more.w + offset
+            parts.append(more)
+        offset += len(group.workloads)
+    return _LogBatch(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in _LogBatch.__dataclass_fields__)
+    )
+
+
+def _lost_mask(b: _LogBatch, workloads: tuple[_Workload, ...], lost: tuple[str, str, int]) -> np.ndarray:
+    account, region, hour = lost
+    here = np.array([(w.account.id, w.region) == (account, region) for w in workloads], dtype=bool)
+    return here[b.w] & (b.hour == hour)
 
 
 def _sorted(rows: _Rows) -> _Rows:
@@ -1522,14 +1798,24 @@ def _sorted(rows: _Rows) -> _Rows:
 
 
 def _filler_chunks(
-    rng: np.random.Generator, cat: _Catalogue, book: _Frozen, plan: _Plan, period: _Period
+    rng: np.random.Generator,
+    cat: _Catalogue,
+    book: _Frozen,
+    plan: _Plan,
+    period: _Period,
+    exact: PriceTable | None = None,
+    calls_out: list[_Calls] | None = None,
 ) -> Iterator[_Rows]:
+    """Analytics-account Bedrock lines and other services' lines, a row group at a time. ``exact``: draw exact
+    token multiples (:meth:`_Group.exact`); ``calls_out`` collects the drawn calls (to log them)."""
     total = plan.filler_bedrock_lines + plan.service_lines
     if total == 0:
         return
     n_chunks = max(1, math.ceil(total / ROW_GROUP_ROWS))
     bounds = np.linspace(0, period.hours, n_chunks + 1).astype(int)
     filler = _Group.of(cat.filler)
+    if exact is not None:
+        filler = filler.exact(book, exact)
     filler_tpl = filler.templates(book)
     per_slot = filler.lines_per_slot()
     res_tpl = np.array([book.index[("resource", id(r))] for r in cat.resources], dtype=np.int32)
@@ -1539,7 +1825,10 @@ def _filler_chunks(
         parts = []
         if plan.filler_bedrock_lines:
             n_slots = round(plan.filler_bedrock_lines * share / per_slot)
-            parts.append(_draw_bedrock(rng, filler, book, filler_tpl, hours, n_slots)[0])
+            rows, calls = _draw_bedrock(rng, filler, book, filler_tpl, hours, n_slots)
+            parts.append(rows)
+            if calls_out is not None:
+                calls_out.append(calls)
         if plan.service_lines:
             parts.append(_service_rows(rng, book, res_tpl, hours, round(plan.service_lines * share)))
         yield _Rows.concat(parts)
@@ -1683,6 +1972,10 @@ class _LogBatch:
     def __len__(self) -> int:
         return len(self.w)
 
+    def without(self, mask: np.ndarray) -> _LogBatch:
+        keep = ~mask
+        return _LogBatch(*(getattr(self, f)[keep] for f in _LogBatch.__dataclass_fields__))
+
 
 def _log_fields(
     rng: np.random.Generator,
@@ -1751,7 +2044,7 @@ def _uuid(bits: np.ndarray) -> str:
 class _LogRenderer:
     """Turns log-batch rows into JSON lines; static fragments are rendered once per workload."""
 
-    def __init__(self, workloads: tuple[_Workload, ...], period: _Period) -> None:
+    def __init__(self, workloads: tuple[_Workload, ...], period: _Period, drop_cache: bool = False) -> None:
         self.workloads = workloads
         self.period = period
         self.heads = [
@@ -1764,7 +2057,9 @@ class _LogRenderer:
         self.metadata = [
             json.dumps(w.metadata, separators=(",", ":")) if w.metadata else "" for w in workloads
         ]
-        self.cache_fields = [self._caches(w) for w in workloads]
+        # drop_cache (Gaps.drop_cache_tokens_from_logs): no record carries cache counts, as from a logger that
+        # never recorded them.
+        self.cache_fields = [self._caches(w) and not drop_cache for w in workloads]
         self.prefix = [f"{period.start + timedelta(hours=h):%Y-%m-%dT%H}:" for h in range(period.hours)]
         self._bodies: dict[tuple[int, int, int], tuple[str, str]] = {}
 
@@ -1922,8 +2217,10 @@ def _write_log_files(
     rng: np.random.Generator,
     compresslevel: int,
     tally: _LogTally,
+    skip: tuple[str, str, int] | None = None,
 ) -> None:
-    """One gzip file of JSON lines per (account, region, hour), as Bedrock delivers them."""
+    """One gzip file of JSON lines per (account, region, hour), as Bedrock delivers them; ``skip`` names an
+    (account, region, hour) whose file is lost (its name is still drawn, so the other files keep theirs)."""
     place = {key: i for i, key in enumerate(sorted({(w.account.id, w.region) for w in workloads}))}
     w_place = np.array([place[(w.account.id, w.region)] for w in workloads], dtype=np.int64)
     keys = w_place[b.w] * (period.hours + 1) + b.hour
@@ -1938,9 +2235,11 @@ def _write_log_files(
         account, region = places[int(w_place[b.w[first]])]
         t = period.start + timedelta(hours=int(b.hour[first]))
         folder = _log_dir(out, account, region) / f"{t:%Y}" / f"{t:%m}" / f"{t:%d}" / f"{t:%H}"
+        name = f"{_uuid(rng.integers(0, 2**63, size=2, dtype=np.int64))}_invocation.json.gz"
+        if skip is not None and skip == (account, region, int(b.hour[first])):
+            continue
         folder.mkdir(parents=True, exist_ok=True)
         text = "\n".join(renderer.render(b, int(i)) for i in group) + "\n"
-        name = f"{_uuid(rng.integers(0, 2**63, size=2, dtype=np.int64))}_invocation.json.gz"
         (folder / name).write_bytes(gzip.compress(text.encode(), compresslevel=compresslevel, mtime=0))
         tally.files += 1
 
@@ -2039,7 +2338,7 @@ def _month_truth(
     logs = {
         "logging_enabled": sorted([a, r] for a, r in cat.logging_enabled),
         **tally.as_dict(),
-        "estimated_cost": f"{_estimate(tally, cat.logged, prices):f}",
+        "estimated_cost": f"{_estimate(tally, cat.log_workloads, prices):f}",
         "billed_cost": bedrock_usage["by_log_status"].get("logged", _money(0)),
     }
     return {
@@ -2073,11 +2372,275 @@ def _estimate(tally: _LogTally, workloads: tuple[_Workload, ...], prices: PriceT
         w = workloads[wi]
         for j, meter in enumerate(_LOG_COUNTS):
             if tokens[j]:
-                rate = prices.rate_per_million(w.model.price_key, w.region, meter, w.tier, w.scope)
+                rate = _estimate_rate(w, meter, prices)
                 if rate is None:
+                    if w.model == _UNPRICED_MODEL:
+                        continue  # Gaps.unpriced_model: an estimate cannot price it
                     raise ValueError(f"no {meter} rate for {w.model.price_key}")
                 total += Decimal(int(tokens[j])) * rate / 1_000_000
     return total
+
+
+def _estimate_rate(w: _Workload, meter: str, prices: PriceTable) -> Decimal | None:
+    """USD per 1M tokens an estimate from this workload's log records uses for a log count (``_LOG_COUNTS``):
+    price table at the logged model, region, tier and routing scope; cache writes at the 5-minute rate."""
+    if w.model == _UNPRICED_MODEL:
+        return None
+    return prices.rate_per_million(w.model.price_key, w.region, meter, w.tier, w.scope)
+
+
+def _per_token(per_million: Decimal) -> int:
+    """A USD-per-1M rate as integer 1e-13 USD per token (the template rate unit)."""
+    q = per_million * _RATE_SCALE / 1_000_000
+    if q != q.to_integral_value():
+        raise ValueError(f"rate {per_million}/1M is not a whole number of 1e-13 USD per token")
+    return int(q)
+
+
+def _exact(d: Decimal) -> str:
+    """A money amount as a decimal string: 8 places when that is exact, else every digit."""
+    q = d.quantize(Decimal("1e-8"))
+    return f"{q:.8f}" if q == d else f"{d:f}"
+
+
+# ================================================================================================
+# Reconciliation ground truth (Gaps)
+# ================================================================================================
+
+_CACHE_METERS = ("cache_read", "cache_write")
+
+
+@dataclass(frozen=True)
+class _ReconTpl:
+    """What reconciliation sees of a Bedrock usage template: its bucket (less the day), its estimate rate, and
+    the cause of its gap unless its hour's logs are lost."""
+
+    key: tuple[str, str, str, str, str]  # account, region, principal, model (price key), meter (1h folded)
+    status: str  # logged | batch | logging-disabled
+    # USD per 1M at the logged model/region/tier/scope; None: the logs cannot price it.
+    est_rate: Decimal | None
+    cause: str | None
+    place: tuple[str, str] | None  # (account, region) of a logged-scenario line, whose hour may be lost
+
+
+def _bucket_model(m: model_map.Model) -> str:
+    """A bucket's model: the model map's price key, or the billing name (= mantle model id) it does not know."""
+    known = model_map.by_billing_name(m.billing_name)
+    return known.price_key if known else m.billing_name
+
+
+@dataclass(frozen=True)
+class _ReconBook:
+    n_templates: int
+    info: dict[int, _ReconTpl]
+
+    @classmethod
+    def of(cls, cat: _Catalogue, book: _Frozen, prices: PriceTable, gaps: Gaps) -> _ReconBook:
+        filler_status = "logged" if cat.filler_logged else "logging-disabled"
+        groups = (
+            (cat.logged, "logged", True),
+            (cat.extra, "logged", True),
+            (cat.batch, "batch", False),
+            (cat.filler, filler_status, False),
+        )
+        info: dict[int, _ReconTpl] = {}
+        for group, status, scenario in groups:
+            for w in group:
+                principal = w.caller.arn if w.caller else UNALLOCATED
+                for stream in (False, True) if w.streaming else (False,):
+                    for meter in w.meters:
+                        folded = "cache_write" if meter == "cache_write_1h" else meter
+                        cause = None
+                        if status == "logging-disabled":
+                            cause = "logging off"
+                        elif status == "batch":
+                            cause = "tier not in logs"
+                        elif gaps.drop_cache_tokens_from_logs and folded in _CACHE_METERS:
+                            cause = "cache tokens missing from logs"
+                        elif w.model == _UNPRICED_MODEL:
+                            cause = "model missing from price table"
+                        elif meter == "cache_write_1h":
+                            cause = "1-hour cache-write rate"
+                        elif w.billed_scope != w.scope:
+                            cause = "cross-region rate"
+                        rate = _estimate_rate(w, folded, prices) if status == "logged" else None
+                        if status == "logged" and rate is None and w.model != _UNPRICED_MODEL:
+                            raise ValueError(
+                                f"no {folded} rate to estimate {w.model.price_key} from its logs"
+                            )
+                        key = (w.account.id, w.region, principal, _bucket_model(w.model), folded)
+                        place = (w.account.id, w.region) if scenario else None
+                        info[book.index[(id(w), stream, meter)]] = _ReconTpl(key, status, rate, cause, place)
+        return cls(len(book), info)
+
+
+def _bucket_status(est_tokens: int, billed_tokens: int, est: Decimal, billed: Decimal, final: bool) -> str:
+    """The reconciliation status rule, at the default tolerance."""
+    if not est_tokens and billed_tokens:
+        status = "billed-only"
+    elif est_tokens and not billed_tokens:
+        status = "logged-only"
+    elif abs(est - billed) <= RECONCILE_TOLERANCE_PCT * abs(billed) / 100:
+        return "match"
+    else:
+        status = "over" if est > billed else "under"
+    return status if final else "pending"
+
+
+_Key = tuple[str, str, str, str, str, str]  # day, account, region, principal, model, meter
+
+
+class _ReconLines:
+    """Bedrock usage lines of one month as reconciliation sees them: exact quantities and costs per (template,
+    hour) for the logged scenario, per (template, day) for the rest (whose hours are never lost)."""
+
+    def __init__(self, recon: _ReconBook, period: _Period) -> None:
+        self.info = recon.info
+        self.period = period
+        self.is_recon = np.zeros(recon.n_templates, dtype=bool)
+        self.is_scenario = np.zeros(recon.n_templates, dtype=bool)
+        for t, i in recon.info.items():
+            self.is_recon[t] = True
+            self.is_scenario[t] = i.place is not None
+        self.sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+        self.days = [f"{period.start + timedelta(days=d):%Y-%m-%d}" for d in range(period.hours // 24 + 1)]
+
+    def add(self, rows: _Rows) -> None:
+        sel = self.is_recon[rows.tpl]
+        if not sel.any():
+            return
+        tpl, hour, qty, unb = rows.tpl[sel], rows.hour[sel].astype(np.int64), rows.qty[sel], rows.unb[sel]
+        hour = np.where(self.is_scenario[tpl], hour, hour // 24 * 24)
+        key = tpl.astype(np.int64) * (self.period.hours + 1) + hour
+        uniq, inv = np.unique(key, return_inverse=True)
+        q, u = np.zeros(len(uniq), np.int64), np.zeros(len(uniq), np.int64)
+        np.add.at(q, inv, qty)
+        np.add.at(u, inv, unb)
+        for k, qq, uu in zip(uniq.tolist(), q.tolist(), u.tolist(), strict=True):
+            entry = self.sums[divmod(k, self.period.hours + 1)]
+            entry[0] += qq
+            entry[1] += uu
+
+    def _view(
+        self, tpl: int, hour: int, qty: int, unb: int, lost: tuple[str, str, int] | None
+    ) -> tuple[_Key, int, Decimal, Decimal, str | None]:
+        """(bucket, estimated tokens, estimated cost, billed cost, cause) of one line."""
+        i = self.info[tpl]
+        is_lost = lost is not None and i.place == lost[:2] and hour == lost[2]
+        cause = "log gap" if is_lost else i.cause
+        visible = i.status == "logged" and not is_lost and cause != "cache tokens missing from logs"
+        est_tokens = qty if visible else 0
+        est = Decimal(qty) * i.est_rate / 1_000_000 if visible and i.est_rate is not None else Decimal(0)
+        return (self.days[hour // 24], *i.key), est_tokens, est, _dec(unb), cause
+
+    def _aggregate(
+        self, lost: tuple[str, str, int] | None
+    ) -> tuple[dict[_Key, list[Any]], dict[str, list[Any]]]:
+        buckets: dict[_Key, list[Any]] = {}
+        causes: dict[str, list[Any]] = {}
+        for (tpl, hour), (qty, unb) in self.sums.items():
+            key, est_tokens, est, billed, cause = self._view(tpl, hour, qty, unb, lost)
+            b = buckets.setdefault(key, [0, 0, Decimal(0), Decimal(0)])
+            b[0] += est_tokens
+            b[1] += qty
+            b[2] += est
+            b[3] += billed
+            if cause is not None:
+                c = causes.setdefault(cause, [Decimal(0), set()])
+                c[0] += billed - est
+                c[1].add(key)
+            elif est != billed:
+                raise AssertionError(f"a line with no gap cause is not estimated exactly: {key}")
+        return buckets, causes
+
+    def choose_lost_hour(self) -> tuple[str, str, int] | None:
+        """The (account, region, hour) of the logged scenario whose log files to lose: preferably one whose
+        affected buckets all become ``billed-only`` (no other logs that day), else all ``under``; then one whose
+        buckets have no other cause (so a bucket's cause is unambiguous); then the most buckets."""
+        buckets, causes = self._aggregate(None)
+        caused = set().union(*(keys for _amount, keys in causes.values()))
+        by_hour: dict[tuple[str, str, int], list[tuple[_Key, int, Decimal]]] = defaultdict(list)
+        for (tpl, hour), (qty, unb) in self.sums.items():
+            place = self.info[tpl].place
+            if place is not None:
+                key, est_tokens, est, _billed, _cause = self._view(tpl, hour, qty, unb, None)
+                by_hour[(*place, hour)].append((key, est_tokens, est))
+        best: tuple[Any, ...] | None = None
+        for candidate, lines in by_hour.items():
+            removed: dict[_Key, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+            for key, est_tokens, est in lines:
+                removed[key][0] += est_tokens
+                removed[key][1] += est
+            statuses = set()
+            for key, (t, e) in removed.items():
+                est_t, bil_t, est_c, bil_c = buckets[key]
+                statuses.add(_bucket_status(est_t - t, bil_t, est_c - e, bil_c, final=True))
+            rank = 0 if statuses == {"billed-only"} else 1 if statuses == {"under"} else 2
+            score = (rank, len(caused.intersection(removed)), -len(removed), candidate)
+            if best is None or score < best:
+                best = score
+        return None if best is None else best[-1]
+
+    def truth(self, lost: tuple[str, str, int] | None, final: bool) -> dict[str, Any]:
+        buckets, causes = self._aggregate(lost)
+        status = {k: _bucket_status(b[0], b[1], b[2], b[3], final) for k, b in buckets.items()}
+        counts: dict[str, int] = defaultdict(int)
+        for s in status.values():
+            counts[s] += 1
+        injected: dict[str, Any] = {}
+        for cause in RECONCILE_CAUSES:
+            if cause not in causes:
+                continue
+            amount, keys = causes[cause]
+            seen: dict[str, int] = defaultdict(int)
+            for k in keys:
+                seen[status[k]] += 1
+            entry: dict[str, Any] = {
+                "amount": _exact(amount),
+                "status": next(iter(seen)) if len(seen) == 1 else "mixed",
+                "buckets": sorted(list(k) for k in keys),
+            }
+            if len(seen) > 1:
+                entry["statuses"] = dict(sorted(seen.items()))
+            if cause == "log gap" and lost is not None:
+                account, region, hour = lost
+                t = self.period.start + timedelta(hours=hour)
+                entry["lost"] = {"account": account, "region": region, "hour": f"{t:%Y-%m-%dT%H}"}
+            if cause == "model missing from price table":
+                entry["model_id"] = _UNPRICED_MODEL.model_id
+            injected[cause] = entry
+        return {
+            "clean": not injected,
+            "injected": injected,
+            "estimated_cost": _exact(sum((b[2] for b in buckets.values()), Decimal(0))),
+            "billed_cost": _exact(sum((b[3] for b in buckets.values()), Decimal(0))),
+            "tolerance_pct": str(RECONCILE_TOLERANCE_PCT),
+            "bucket_count": len(buckets),
+            "statuses": dict(sorted(counts.items())),
+        }
+
+
+def _gap_notes(cat: _Catalogue, gaps: Gaps) -> list[str]:
+    notes = [
+        n
+        for n in _NOTES
+        if not (n.startswith("Batch-tier") and not cat.batch)
+        and not (n.startswith("Account acme-analytics") and cat.filler_logged)
+    ]
+    notes += [
+        f"Gaps: {', '.join(gaps.names()) or 'none'} (see 'gaps'); every month is "
+        + ("open (blank invoice id)." if gaps.not_final else "final."),
+        "Token counts are multiples that make every Bedrock line cost exact at 8 places: a bucket with no gap "
+        "cause is estimated to the last digit of its bill.",
+        "months.<m>.reconcile: buckets are [day, account, region, principal ('Unallocated' when none), model "
+        "(price key, or the billing name of a model the model map does not know), meter (cache_write_1h folded "
+        "into cache_write)] over every Bedrock usage line; injected.<cause>.amount is the part of billed - "
+        "estimated the cause explains (each line's gap goes to its first cause in RECONCILE_CAUSES order), and "
+        "the amounts add up to billed_cost - estimated_cost exactly.",
+        f"Statuses are at a tolerance of {RECONCILE_TOLERANCE_PCT} % of the billed cost; in a month that is not "
+        "final every status but match is 'pending'.",
+    ]
+    return notes
 
 
 # ================================================================================================
