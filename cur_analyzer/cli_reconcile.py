@@ -18,7 +18,9 @@ from cur_analyzer.cli import (
     PrecisionOpt,
     PricesOpt,
     ProfilesOpt,
+    RulesOpt,
     _engine,
+    _rules,
     checked_first,
     command,
     progress,
@@ -98,7 +100,7 @@ def reconcile(
             "--by",
             "-b",
             help="Roll-up, repeatable: day, account, region, principal, role, session, "
-            "model, meter, iamPrincipal/<key>, tag/<key>. Default: principal, model.",
+            "model, meter, iamPrincipal/<key>, tag/<key> or a rules-file dimension. Default: principal, model.",
         ),
     ] = None,
     cur: CurOpt = None,
@@ -112,6 +114,7 @@ def reconcile(
         bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")
     ] = False,
     check: CheckOpt = False,
+    rules: RulesOpt = None,
     engine: EngineOpt = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -132,6 +135,7 @@ def reconcile(
             str(tolerance),
             _prices(prices),
             _profiles(profiles),
+            _rules(rules),
         )
     render(tabular(report), fmt, output, precision)
     if fail_on_mismatch and report.mismatched:

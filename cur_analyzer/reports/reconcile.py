@@ -35,8 +35,9 @@ from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
 from cur_analyzer.bedrock.usage_types import parse_usage_type
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
-from cur_analyzer.reports.chargeback import MAX_TAG_DIMENSIONS, check_month, month_is_final
+from cur_analyzer.reports.chargeback import check_month, month_is_final
 from cur_analyzer.reports.estimate import LogWindow, price_buckets
+from cur_analyzer.rules import LinePlan, Rules
 
 if TYPE_CHECKING:
     from cur_analyzer.render import Tabular
@@ -168,7 +169,7 @@ class Reconciliation:
 
 
 # --- building buckets ---------------------------------------------------------------------------------
-def _billed_buckets(records: list[dict], tag_dims: list[Dimension], buckets: dict, notes: list[str]) -> None:
+def _billed_buckets(records: list[dict], plan: LinePlan, buckets: dict, notes: list[str]) -> None:
     unknown_units: set[str] = set()
     for r in records:
         ut = parse_usage_type(r["usage_type"])
@@ -188,9 +189,11 @@ def _billed_buckets(records: list[dict], tag_dims: list[Dimension], buckets: dic
         key = (r["day"], r["account_id"], r["region"], r["principal"] or UNALLOCATED, model, meter)
         bucket = buckets.setdefault(key, Bucket(key, price_key))
         bucket.billed.append(BilledPart(r["hour"], tier, scope, one_hour, tokens, r["billed_cost"] or ZERO))
-        for i, d in enumerate(tag_dims):
-            if r[f"tag{i + 1}"]:
-                bucket.tags[d.spec].add(r[f"tag{i + 1}"])
+        line = {**r, "account": r["account_id"]}
+        for d in plan.dims:
+            value, _via = plan.value(d, line)
+            if value:
+                bucket.tags[d.spec].add(value)
     if unknown_units:
         notes.append(f"usage amounts in unknown pricing units {sorted(unknown_units)} were taken as tokens")
 
@@ -312,24 +315,20 @@ def build_reconciliation(
     tolerance_pct: Decimal | float | str = 1,
     prices: PriceTable | None = None,
     profiles: ProfileMap | None = None,
+    rules: Rules | None = None,
 ) -> Reconciliation:
     tolerance = Decimal(str(tolerance_pct))
     if tolerance < 0:
         raise UserInputError("--tolerance must be a percentage >= 0")
-    dims = [_parse_by(spec) for spec in (by or ("principal", "model"))]
-    tag_dims = [d for d in dims if d.kind == "tag"]
-    if len(tag_dims) > MAX_TAG_DIMENSIONS:
-        raise UserInputError(f"at most {MAX_TAG_DIMENSIONS} tag dimensions per report (got {len(tag_dims)})")
+    dims = [_parse_by(spec, rules) for spec in (by or ("principal", "model"))]
+    plan = LinePlan([d for d in dims if d.kind in ("tag", "rules")], rules)
     check_month(engine, month)
     prices = prices or PriceTable.load()
-    params: dict[str, Any] = {"month": month}
-    for i in range(MAX_TAG_DIMENSIONS):
-        d = tag_dims[i] if i < len(tag_dims) else None
-        params[f"tag{i + 1}_key"] = d.tags_key if d else ""
-        params[f"tag{i + 1}_resource_key"] = d.resource_key if d else ""
+    slots = plan.params(month, "bedrock")
+    params = {k: v for k, v in slots.items() if k.startswith("slot")} | {"month": month}
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
-    _billed_buckets(engine.query("reconcile_billed", params).to_pylist(), tag_dims, buckets, notes)
+    _billed_buckets(engine.query("reconcile_billed", params).to_pylist(), plan, buckets, notes)
     priced = price_buckets(
         engine.query("estimate_usage", LogWindow(month).params).to_pylist(), prices, profiles
     )
@@ -337,7 +336,7 @@ def build_reconciliation(
     final = month_is_final(engine, month)
     for b in buckets.values():
         _explain(b, accounts, hours, prices, tolerance)
-    rows = _roll_up(list(buckets.values()), dims, tolerance, final)
+    rows = _roll_up(list(buckets.values()), dims, plan, tolerance, final)
     if not final:
         notes.append(f"{month} is not final: mismatches are 'pending' until AWS closes the month")
     notes.append(f"price table {prices.version}; tolerance {tolerance}% of the billed cost")
@@ -352,20 +351,23 @@ def build_reconciliation(
     )
 
 
-def _parse_by(spec: str) -> Dimension:
+def _parse_by(spec: str, rules: Rules | None) -> Dimension:
     if spec in RECONCILE_DIMS:
         return Dimension(spec, spec)
-    dim = parse_dimension(spec)
-    if dim.kind != "tag":
+    dim = parse_dimension(spec, tuple(rules.dimensions) if rules else ())
+    if dim.kind not in ("tag", "rules"):
         raise UserInputError(
-            f"--by {spec!r}: reconcile groups by {', '.join(RECONCILE_DIMS)} or tag dimensions"
+            f"--by {spec!r}: reconcile groups by {', '.join(RECONCILE_DIMS)}, tag or rules-file dimensions"
         )
     return dim
 
 
-def _value(b: Bucket, d: Dimension) -> str:
-    if d.kind == "tag":
+def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
+    if d.kind in ("tag", "rules"):
         values = b.tags.get(d.spec) or set()
+        if not values and d.kind == "rules" and not b.billed:
+            # a logged-only bucket has no CUR line: only the account and the caller can decide
+            values = {v} if (v := plan.value(d, {"account": b.key[1], "principal": b.key[3]})[0]) else set()
         return next(iter(values)) if len(values) == 1 else ("mixed" if values else UNALLOCATED)
     if d.kind in ("role", "session"):
         from cur_analyzer.bedrock.principals import principal_key
@@ -376,11 +378,11 @@ def _value(b: Bucket, d: Dimension) -> str:
 
 
 def _roll_up(
-    buckets: list[Bucket], dims: list[Dimension], tolerance: Decimal, final: bool
+    buckets: list[Bucket], dims: list[Dimension], plan: LinePlan, tolerance: Decimal, final: bool
 ) -> list[ReconcileRow]:
     groups: dict[tuple[str, ...], list[Bucket]] = defaultdict(list)
     for b in buckets:
-        groups[tuple(_value(b, d) for d in dims)].append(b)
+        groups[tuple(_value(b, d, plan) for d in dims)].append(b)
     rows = []
     for values, members in groups.items():
         explained: dict[str, Decimal] = defaultdict(lambda: ZERO)
