@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 DEMO   := out/demo
 MONTH  := 2026-10
 
-.PHONY: install demo test lint fmt bench clean
+.PHONY: install demo test lint fmt bench focus clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("cur-analyzer needs Python >= 3.11 (set PYTHON=...)" if sys.version_info < (3, 11) else 0)'
@@ -30,7 +30,11 @@ demo: install
 .venv-checkov/bin/checkov:
 	PYTHON=$(PYTHON) scripts/checkov.sh --install
 
-test: install .venv-checkov/bin/checkov
+# focus-validator needs Python >= 3.12 and pins numpy<2: it gets its own venv too
+.venv-focus/bin/focus-validator:
+	scripts/focus-validator.sh --install
+
+test: install .venv-checkov/bin/checkov .venv-focus/bin/focus-validator
 	$(BIN)/pytest -q
 
 lint: install
@@ -43,5 +47,10 @@ fmt: install
 	$(BIN)/ruff format cur_analyzer tests benchmarks
 	$(BIN)/ruff check --fix cur_analyzer tests benchmarks
 
+focus: install .venv-focus/bin/focus-validator
+	@mkdir -p out
+	$(BIN)/cur-analyzer --quiet export-focus --month $(MONTH) --cur fixtures/demo/cur2-bedrock -o out/focus.parquet
+	scripts/focus-validator.sh out/focus.parquet
+
 clean:
-	rm -rf $(VENV) .venv-checkov out dist build .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .venv-focus out dist build .pytest_cache .ruff_cache
