@@ -34,7 +34,11 @@ demo: install
 .venv-focus/bin/focus-validator:
 	scripts/focus-validator.sh --install
 
-test: install .venv-checkov/bin/checkov .venv-focus/bin/focus-validator
+# the HTML report is tested in a real headless Chromium (Debian's package)
+/usr/bin/chromium:
+	scripts/install-chromium.sh
+
+test: install .venv-checkov/bin/checkov .venv-focus/bin/focus-validator /usr/bin/chromium
 	$(BIN)/pytest -q
 
 lint: install

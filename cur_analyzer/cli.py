@@ -304,16 +304,30 @@ def fixtures(
         int, typer.Option("--rows", min=100, help="CUR lines per month (streams up to 10M+).")
     ] = 3000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
-    months: Annotated[int, typer.Option("--months", min=2, help="Consecutive months to generate.")] = 2,
+    months: Annotated[int, typer.Option("--months", min=1, help="Consecutive months to generate.")] = 2,
+    gaps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--gap",
+            help="Reconciliation gap to inject, repeatable: clean, drop-cache-tokens-from-logs, "
+            "lose-log-hour, unlogged-tier, unpriced-model, not-final, one-hour-cache-writes, "
+            "cross-region-rate (see ground_truth.json 'reconcile').",
+        ),
+    ] = None,
 ) -> None:
     """Generate a deterministic synthetic CUR 2.0 export + Bedrock invocation logs with ground truth."""
     from cur_analyzer.attribution import validate_month
-    from cur_analyzer.synth import generate
+    from cur_analyzer.errors import UserInputError
+    from cur_analyzer.synth import Gaps, generate
 
     validate_month(month)
+    try:
+        knobs = Gaps.from_names(gaps) if gaps else None
+    except ValueError as e:
+        raise UserInputError(f"--gap: {e}") from None
     out.mkdir(parents=True, exist_ok=True)
     if _state["quiet"] or not sys.stderr.isatty():
-        generate(out, month=month, rows=rows, seed=seed, months=months)
+        generate(out, month=month, rows=rows, seed=seed, months=months, gaps=knobs)
     else:
         from rich.progress import Progress
 
@@ -325,13 +339,14 @@ def fixtures(
                 rows=rows,
                 seed=seed,
                 months=months,
+                gaps=knobs,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")
 
 
 # Commands in their own modules register themselves on `app` when imported (after it exists).
-from cur_analyzer import cli_audit, cli_checks, cli_reconcile  # noqa: E402,F401,I001
+from cur_analyzer import cli_audit, cli_checks, cli_focus, cli_reconcile, cli_report  # noqa: E402,F401,I001
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -85,4 +85,6 @@ def test_the_cost_basis_rule_is_spelled_the_same_in_every_sql_file():
     users = [name for name in SQL_FILES if _cost_basis_cases(name)]
     assert {"chargeback", "attribution_lines", "tag_coverage"} <= set(users)
     for name in users:
-        assert _cost_basis_cases(name) == reference, f"{name}.sql: cost-basis CASE differs from chargeback.sql"
+        assert _cost_basis_cases(name) == reference, (
+            f"{name}.sql: cost-basis CASE differs from chargeback.sql"
+        )

@@ -178,6 +178,10 @@ def write_atomically(path: Path, payload: str | bytes) -> None:
     data = payload.encode() if isinstance(payload, str) else payload
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); a report is meant to be shared like any other file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
