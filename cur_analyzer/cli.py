@@ -145,6 +145,31 @@ def _engine(
     return connect(load_settings(engine=engine), cur=cur, on_progress=update, logs=logs)
 
 
+def _profiles(path: Path | None) -> Any:
+    """``--profiles FILE`` (a saved listing) or ``--profiles live`` (ListInferenceProfiles now)."""
+    if path is None:
+        return None
+    from cur_analyzer.bedrock.models import ProfileMap
+
+    if str(path) == "live":
+        import boto3
+
+        from cur_analyzer.config import load_settings
+
+        settings = load_settings()
+        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
+        return ProfileMap.from_aws(session.client("bedrock"))
+    return ProfileMap.load(path)
+
+
+def _prices(path: Path | None) -> Any:
+    """``--prices FILE``, else the ``prices`` setting, else the shipped price table."""
+    from cur_analyzer.bedrock.pricing import PriceTable
+    from cur_analyzer.config import load_settings
+
+    return PriceTable.load(path or load_settings().prices)
+
+
 def checked_first(
     engine: Any, month: str, check: bool, suites: tuple[str, ...] = ("cur",), service: str = "bedrock"
 ) -> None:

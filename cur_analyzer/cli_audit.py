@@ -5,7 +5,6 @@ line of ``cli.py``; heavy imports stay inside the commands so ``cur-analyzer --h
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,11 +14,16 @@ from cur_analyzer.cli import (
     CurOpt,
     EngineOpt,
     FormatOpt,
+    LogsOpt,
     MonthOpt,
     OutputOpt,
     PrecisionOpt,
+    PricesOpt,
+    ProfilesOpt,
     RulesOpt,
     _engine,
+    _prices,
+    _profiles,
     _rules,
     checked_first,
     command,
@@ -118,25 +122,9 @@ def alerts(
             "(team), a tag... [default: alerts.spender_dimensions in the rules file, else principal]",
         ),
     ] = None,
-    logs: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--logs",
-            help="Bedrock invocation logs (folder in the S3 AWSLogs/ layout) for the failed-spend, "
-            "token-ratio and large-call alarms. With --engine athena any value uses the Glue log table.",
-        ),
-    ] = None,
-    prices: Annotated[
-        Path | None, typer.Option("--prices", help="Price table CSV (default: the shipped table).")
-    ] = None,
-    profiles: Annotated[
-        Path | None,
-        typer.Option(
-            "--profiles",
-            help="JSON of `aws bedrock list-inference-profiles --type-equals APPLICATION`, to price "
-            "calls made through application inference profiles.",
-        ),
-    ] = None,
+    logs: LogsOpt = None,
+    prices: PricesOpt = None,
+    profiles: ProfilesOpt = None,
     rules: RulesOpt = None,
     cur: CurOpt = None,
     engine: EngineOpt = None,
@@ -159,17 +147,8 @@ def alerts(
 
         validate_month(month)
     rule_set = _rules(rules)
-    price_table = profile_map = None
-    if prices is not None:
-        from cur_analyzer.bedrock.pricing import PriceTable
-
-        if not prices.is_file():
-            raise UserInputError(f"--prices {prices}: no such file")
-        price_table = PriceTable.load(prices)
-    if profiles is not None:
-        from cur_analyzer.bedrock.models import ProfileMap
-
-        profile_map = ProfileMap.load(profiles)
+    price_table = _prices(prices) if logs else None
+    profile_map = _profiles(profiles)
     with progress("alerts…") as update:
         report = build_alerts(
             _engine(cur, engine, update, logs=logs),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,35 +19,13 @@ from cur_analyzer.cli import (
     ProfilesOpt,
     RulesOpt,
     _engine,
+    _prices,
+    _profiles,
     _rules,
     checked_first,
     command,
     progress,
 )
-
-
-def _profiles(path: Path | None):  # noqa: ANN202 - returns ProfileMap | None, imported lazily
-    """``--profiles FILE`` (a saved listing) or ``--profiles live`` (ListInferenceProfiles now)."""
-    if path is None:
-        return None
-    from cur_analyzer.bedrock.models import ProfileMap
-
-    if str(path) == "live":
-        import boto3
-
-        from cur_analyzer.config import load_settings
-
-        settings = load_settings()
-        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
-        return ProfileMap.from_aws(session.client("bedrock"))
-    return ProfileMap.load(path)
-
-
-def _prices(path: Path | None):  # noqa: ANN202 - returns PriceTable, imported lazily
-    from cur_analyzer.bedrock.pricing import PriceTable
-    from cur_analyzer.config import load_settings
-
-    return PriceTable.load(path or load_settings().prices)
 
 
 @command

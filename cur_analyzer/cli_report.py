@@ -19,12 +19,13 @@ from cur_analyzer.cli import (
     ProfilesOpt,
     RulesOpt,
     _engine,
+    _prices,
+    _profiles,
     _rules,
     _state,
     command,
     progress,
 )
-from cur_analyzer.cli_reconcile import _prices, _profiles
 
 PACK_FORMATS = ("html", "xlsx")
 

@@ -110,3 +110,20 @@ def test_an_output_folder_that_does_not_exist_is_refused(export, tmp_path):
         run("chargeback", "--month", "2026-10", "--cur", str(export), "-f", "csv", "-o", str(out)),
         "does not exist",
     )
+
+
+@pytest.mark.parametrize("command", [["estimate"], ["reconcile", "--cur", "fixtures/demo/cur2-bedrock"]])
+def test_a_price_table_that_does_not_exist_is_named(command, tmp_path):
+    result = run(
+        *command, "--month", "2026-10", "--logs", "fixtures/demo/logs", "--prices", str(tmp_path / "no.csv")
+    )
+    assert_one_clear_line(result, "--prices", "no.csv")
+
+
+def test_a_file_that_is_not_a_price_table_is_refused(tmp_path):
+    bad = tmp_path / "prices.csv"
+    bad.write_text("model,price\nx,1\n")
+    assert_one_clear_line(
+        run("estimate", "--month", "2026-10", "--logs", "fixtures/demo/logs", "--prices", str(bad)),
+        "not a cur-analyzer price table",
+    )

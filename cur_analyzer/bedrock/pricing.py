@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from cur_analyzer.errors import UserInputError
 from cur_analyzer.resources import bedrock_data
 
 ONE_MILLION = Decimal(1_000_000)
+PRICE_COLUMNS = ("price_key", "region", "meter", "tier", "scope", "usd_per_1m", "source", "effective_date")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,13 @@ class PriceTable:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PriceTable:
-        text = Path(path).read_text() if path else bedrock_data("prices.csv").read_text()
+        if path is None:
+            text = bedrock_data("prices.csv").read_text()
+        else:
+            try:
+                text = Path(path).read_text()
+            except OSError as e:
+                raise UserInputError(f"--prices {path}: {e.strerror or e}") from None
         version = next(
             (
                 line.split("version", 1)[1].split()[0].strip(".,:")
@@ -52,10 +60,15 @@ class PriceTable:
             "unversioned",
         )
         reader = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-        rows = [
-            PriceRow(**{**row, "usd_per_1m": Decimal(row["usd_per_1m"])})  # type: ignore[arg-type]
-            for row in reader
-        ]
+        try:
+            rows = [
+                PriceRow(**{**row, "usd_per_1m": Decimal(row["usd_per_1m"])})  # type: ignore[arg-type]
+                for row in reader
+            ]
+        except (TypeError, KeyError, ArithmeticError) as e:
+            raise UserInputError(
+                f"--prices {path}: not a cur-analyzer price table (columns {', '.join(PRICE_COLUMNS)}): {e}"
+            ) from None
         return cls(rows, version)
 
     def row(self, price_key: str, region: str, meter: str, tier: str, scope: str) -> PriceRow | None:
