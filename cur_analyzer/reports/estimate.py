@@ -40,22 +40,24 @@ class LogWindow:
     """The log partitions (``dt``) to read for a month: a day of slack after it, as logs land late."""
 
     month: str
+    by_hour: bool = False
 
     @property
-    def params(self) -> dict[str, str]:
+    def params(self) -> dict[str, Any]:
         first = dt.date.fromisoformat(self.month + "-01")
         nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return {
             "dt_from": first.strftime("%Y/%m/%d/00"),
             "dt_to": (nxt + dt.timedelta(days=1)).strftime("%Y/%m/%d/00"),
             "month": self.month,
+            "by_hour": self.by_hour,
         }
 
 
 @dataclass
 class PricedBucket:
     day: str
-    hour: str
+    hour: str | None  # None unless the hourly view asked for it
     account_id: str | None
     region: str | None
     principal: str | None
@@ -188,7 +190,7 @@ def build_estimate(
     if view not in VIEWS:
         raise UserInputError(f"--view must be one of {', '.join(VIEWS)} (got {view!r})")
     prices = prices or PriceTable.load()
-    window = LogWindow(month).params
+    window = LogWindow(month, by_hour=view == "hourly").params
     health = engine.query("log_health", {k: window[k] for k in ("dt_from", "dt_to")}).to_pylist()[0]
     health = {k: int(v) if isinstance(v, Decimal) else v for k, v in health.items()}
     notes = []

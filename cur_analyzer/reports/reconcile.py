@@ -69,7 +69,7 @@ def tokens_per_unit(pricing_unit: str | None) -> int | None:
 
 @dataclass
 class BilledPart:
-    hour: str
+    hour_logged: bool  # the logs hold some record of this account and region in the line's hour
     tier: str
     scope: str
     one_hour: bool
@@ -79,7 +79,6 @@ class BilledPart:
 
 @dataclass
 class LoggedPart:
-    hour: str
     tier: str
     scope: str
     tokens: int
@@ -188,7 +187,9 @@ def _billed_buckets(records: list[dict], plan: LinePlan, buckets: dict, notes: l
         tokens = (r["usage_amount"] or ZERO) * (per_unit or 1)
         key = (r["day"], r["account_id"], r["region"], r["principal"] or UNALLOCATED, model, meter)
         bucket = buckets.setdefault(key, Bucket(key, price_key))
-        bucket.billed.append(BilledPart(r["hour"], tier, scope, one_hour, tokens, r["billed_cost"] or ZERO))
+        bucket.billed.append(
+            BilledPart(bool(r["hour_logged"]), tier, scope, one_hour, tokens, r["billed_cost"] or ZERO)
+        )
         line = {**r, "account": r["account_id"]}
         for d in plan.dims:
             value, _via = plan.value(d, line)
@@ -198,13 +199,11 @@ def _billed_buckets(records: list[dict], plan: LinePlan, buckets: dict, notes: l
         notes.append(f"usage amounts in unknown pricing units {sorted(unknown_units)} were taken as tokens")
 
 
-def _logged_buckets(priced: list, buckets: dict) -> tuple[set, dict]:
-    """Adds the logged side; returns accounts with logs and the hours logged per (account, region)."""
+def _logged_buckets(priced: list, buckets: dict) -> set[str]:
+    """Adds the logged side; returns the accounts that wrote any log record."""
     accounts: set[str] = set()
-    hours: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for b in priced:
         accounts.add(b.account_id)
-        hours[(b.account_id, b.region)].add((b.day, b.hour))
         if b.error_code:
             continue
         model = b.resolved.model.price_key if b.resolved.model else (b.resolved.base_model_id or b.model_id)
@@ -216,14 +215,12 @@ def _logged_buckets(priced: list, buckets: dict) -> tuple[set, dict]:
                 key, Bucket(key, b.resolved.model.price_key if b.resolved.model else None)
             )
             cost = b.costs.get(meter)
-            bucket.logged.append(LoggedPart(b.hour, b.service_tier, b.resolved.scope, n, cost))
-    return accounts, hours
+            bucket.logged.append(LoggedPart(b.service_tier, b.resolved.scope, n, cost))
+    return accounts
 
 
 # --- explaining a bucket's gap --------------------------------------------------------------------------
-def _explain(
-    b: Bucket, accounts_with_logs: set, logged_hours: dict, prices: PriceTable, tolerance: Decimal
-) -> None:
+def _explain(b: Bucket, accounts_with_logs: set, prices: PriceTable, tolerance: Decimal) -> None:
     day, account, region, _principal, _model, meter = b.key
     gap = b.billed_cost - b.estimated_cost
     explained: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -236,7 +233,7 @@ def _explain(
     for part in b.billed:
         if part.tier in NEVER_LOGGED_TIERS or (b.logged and part.tier not in logged_tiers):
             explained["tier not in logs"] += part.cost
-        elif (day, part.hour) not in logged_hours.get((account, region), set()):
+        elif not part.hour_logged:
             explained["log gap"] += part.cost
         else:
             remaining.append(part)
@@ -325,17 +322,21 @@ def build_reconciliation(
     check_month(engine, month)
     prices = prices or PriceTable.load()
     slots = plan.params(month, "bedrock")
-    params = {k: v for k, v in slots.items() if k.startswith("slot")} | {"month": month}
+    window = LogWindow(month).params
+    params = {k: v for k, v in slots.items() if k.startswith("slot")} | {
+        "month": month,
+        "log_month": month,
+        "dt_from": window["dt_from"],
+        "dt_to": window["dt_to"],
+    }
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
     _billed_buckets(engine.query("reconcile_billed", params).to_pylist(), plan, buckets, notes)
-    priced = price_buckets(
-        engine.query("estimate_usage", LogWindow(month).params).to_pylist(), prices, profiles
-    )
-    accounts, hours = _logged_buckets(priced, buckets)
+    priced = price_buckets(engine.query("estimate_usage", window).to_pylist(), prices, profiles)
+    accounts = _logged_buckets(priced, buckets)
     final = month_is_final(engine, month)
     for b in buckets.values():
-        _explain(b, accounts, hours, prices, tolerance)
+        _explain(b, accounts, prices, tolerance)
     rows = _roll_up(list(buckets.values()), dims, plan, tolerance, final)
     if not final:
         notes.append(f"{month} is not final: mismatches are 'pending' until AWS closes the month")
