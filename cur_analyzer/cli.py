@@ -97,7 +97,8 @@ def command(fn: F) -> F:
         except Exception as e:  # the last line of defence: a bug still gets one line, not a traceback
             if _state["debug"]:
                 raise
-            _fail(f"unexpected error: {type(e).__name__}: {e} (run with --debug for the traceback)", 1)
+            # 3, not 1: a CI job must not mistake a crash for a threshold that failed
+            _fail(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", 3)
 
     return app.command()(wrapper)  # type: ignore[return-value]
 

@@ -127,3 +127,17 @@ def test_a_file_that_is_not_a_price_table_is_refused(tmp_path):
         run("estimate", "--month", "2026-10", "--logs", "fixtures/demo/logs", "--prices", str(bad)),
         "not a cur-analyzer price table",
     )
+
+
+def test_a_bug_is_one_line_with_exit_3_and_debug_shows_the_traceback(export, monkeypatch):
+    import cur_analyzer.reports.chargeback as chargeback
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(chargeback, "build_chargeback", broken)
+    result = run("chargeback", "--month", "2026-10", "--cur", str(export))
+    assert result.exit_code == 3 and "internal error: ZeroDivisionError: boom" in result.stderr
+    assert "Traceback" not in result.output
+    debug = runner.invoke(app, ["--debug", "chargeback", "--month", "2026-10", "--cur", str(export)])
+    assert isinstance(debug.exception, ZeroDivisionError)
