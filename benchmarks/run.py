@@ -1,0 +1,468 @@
+"""``make bench``: time chargeback, coverage and reconcile against a bare DuckDB scan and the pandas way.
+
+    python -m benchmarks.run [--sizes 1000000,10000000] [--log-records 5000000] [--out bench-data/]
+
+Generates (or reuses) one CUR 2.0 month per size and one folder of invocation-log records, then runs every
+case in a fresh interpreter (``python -m benchmarks.cases``), ``--reps`` times, interleaving the library, its
+floor and its pandas counterpart so that a change in machine load hits all three alike. Reports the median
+wall and CPU time of the work, the largest peak RSS, the ratio to the floor and the speed-up over pandas, as
+a markdown table on stdout and in ``<out>/results.md``, with the raw runs and the machine in
+``<out>/results.json``. Before timing, it checks that each floor still reads the columns its report's SQL
+reads (``python -m benchmarks.cases columns``) and warns when they have drifted apart.
+
+Peak memory is the child's ``VmHWM`` (high-water RSS of its address space since ``exec``), not ``wait4``'s
+``ru_maxrss``: Linux folds the pre-``exec`` image, i.e. this parent's RSS inherited by ``fork``, into the latter.
+
+A run that passes ``--timeout`` seconds or ``--mem-cap-gib`` of resident memory is killed and reported as
+not finished (with how far it got); later repetitions of that case are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import datasets
+
+GIB = 1024**3
+MIB = 1024**2
+#: The targets of issue 7: chargeback of 10 M lines within 1.5x the bare scan, >= 10x faster than pandas,
+#: peak memory under 1 GB; reconcile of 5 M log records + 10 M lines under 60 s.
+TARGET_FLOOR_RATIO = 1.5
+TARGET_PANDAS_SPEEDUP = 10.0
+TARGET_PEAK_BYTES = 10**9
+TARGET_RECONCILE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report of the tool with its floor and its pandas counterpart."""
+
+    name: str  # the case name of the library run
+    label: str  # how the table shows it
+    logs: bool = False  # needs the invocation logs
+
+    @property
+    def floor(self) -> str:
+        return f"floor-{self.name}"
+
+    @property
+    def pandas(self) -> str:
+        return f"pandas-{self.name}"
+
+
+REPORTS = (
+    Report("chargeback-principal", "chargeback --by principal"),
+    Report("chargeback-team", "chargeback --by iamPrincipal/team"),
+    Report("coverage-team", "coverage --require team"),
+    Report("reconcile", "reconcile", logs=True),
+)
+
+
+@dataclass
+class Run:
+    seconds: float  # the work, timed inside the child (or the parent's clock when killed)
+    process_seconds: float  # the whole child process, interpreter start and imports included
+    peak_bytes: int
+    finished: bool
+    why: str = ""  # for a run that did not finish: timeout / memory cap / exit code
+    result: dict[str, Any] = field(default_factory=dict)  # the case's summary of what it computed
+    cpu_seconds: float | None = None  # CPU time of the work, all threads
+    load_average: float | None = None  # 1-minute load average when the run started
+
+
+@dataclass
+class Measured:
+    case: str
+    kind: str  # tool | floor | pandas
+    report: str
+    size: str
+    lines: int
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.runs) and all(r.finished for r in self.runs)
+
+    @property
+    def seconds(self) -> float | None:
+        return statistics.median(r.seconds for r in self.runs) if self.finished else None
+
+    @property
+    def cpu_seconds(self) -> float | None:
+        if not self.finished or any(r.cpu_seconds is None for r in self.runs):
+            return None
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
+    def peak_bytes(self) -> int:
+        return max((r.peak_bytes for r in self.runs), default=0)
+
+    @property
+    def gave_up_after(self) -> float:
+        return max((r.seconds for r in self.runs if not r.finished), default=0.0)
+
+    @property
+    def why(self) -> str:
+        return next((r.why for r in self.runs if not r.finished), "")
+
+
+# --- running one case in a fresh process -----------------------------------------------------------------
+def _status_bytes(pid: int | str, field_name: str) -> int:
+    """``VmRSS`` / ``VmHWM`` of a process from ``/proc/<pid>/status`` (0 when gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_case(case: str, cur: Path, logs: Path | None, timeout: float, mem_cap: int) -> Run:
+    cmd = [sys.executable, "-m", "benchmarks.cases", case, "--cur", str(cur.resolve())]
+    if logs is not None:
+        cmd += ["--logs", str(logs.resolve())]
+    load = os.getloadavg()[0]
+    # Output goes to files, not pipes: a chatty child must never block on a full pipe.
+    stdout, stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=Path(__file__).resolve().parent.parent)
+    why = ""
+    hwm = 0  # the child's own high-water mark, polled (the child reports its final one itself)
+    try:
+        while True:
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            elapsed = time.perf_counter() - t0
+            hwm = max(hwm, _status_bytes(proc.pid, "VmHWM"))
+            if elapsed > timeout:
+                why = f"did not finish in {timeout:.0f} s"
+            elif _status_bytes(proc.pid, "VmRSS") > mem_cap:
+                why = f"killed at the {mem_cap / GIB:g} GiB memory cap after {elapsed:.0f} s"
+            if why:
+                proc.send_signal(signal.SIGKILL)
+                pid, status, _usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+    except BaseException:  # Ctrl-C: never leave a case running behind us
+        proc.kill()
+        proc.wait()
+        raise
+    process_seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout.seek(0)
+    stderr.seek(0)
+    out, err = stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace")
+    stdout.close()
+    stderr.close()
+    if why:
+        return Run(process_seconds, process_seconds, hwm, False, why, load_average=load)
+    if proc.returncode != 0:
+        last = (err.strip().splitlines() or ["?"])[-1]
+        why = f"failed (exit {proc.returncode}: {last})"
+        return Run(process_seconds, process_seconds, hwm, False, why, load_average=load)
+    doc = json.loads(out.strip().splitlines()[-1])
+    return Run(
+        seconds=float(doc["seconds"]),
+        process_seconds=process_seconds,
+        peak_bytes=int(doc["peak_bytes"]),
+        finished=True,
+        result=doc["result"],
+        cpu_seconds=float(doc["cpu_seconds"]),
+        load_average=load,
+    )
+
+
+def column_drift(cur: Path, logs: Path | None) -> list[str]:
+    """``python -m benchmarks.cases columns``: reports whose floor columns differ from what their SQL reads."""
+    cmd = [sys.executable, "-m", "benchmarks.cases", "columns", "--cur", str(cur.resolve())]
+    if logs is not None:
+        cmd += ["--logs", str(logs.resolve())]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return [f"could not check the floor columns ({last})"]
+    return [line.removeprefix("DRIFT ") for line in done.stdout.splitlines() if line.startswith("DRIFT ")]
+
+
+# --- the machine -----------------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    import duckdb
+    import pandas
+    import pyarrow
+
+    info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version()}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        models = [
+            line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")
+        ]
+        info["cpu"] = models[0] if models else platform.processor()
+        info["virtualised"] = " hypervisor " in f" {text} "
+    except OSError:
+        info["cpu"] = platform.processor()
+    info["cores"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        mem_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        )
+        info["ram_gib"] = round(mem_kib / 1024**2, 1)
+    except (OSError, StopIteration):
+        info["ram_gib"] = None
+    info["duckdb"] = duckdb.__version__
+    info["pandas"] = pandas.__version__
+    info["pyarrow"] = pyarrow.__version__
+    return info
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    virt = ", virtual machine" if m.get("virtualised") else ""
+    return (
+        f"{m['cpu']} ({m['cores']} cores{virt}), {m['ram_gib']} GiB RAM, {m['platform']}; Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}"
+    )
+
+
+# --- the table -------------------------------------------------------------------------------------------
+def _fmt_seconds(m: Measured) -> str:
+    if m.finished:
+        return f"{m.seconds:.2f}"
+    return f"DNF ({m.why})"
+
+
+def _fmt_cpu(m: Measured) -> str:
+    return f"{m.cpu_seconds:.2f}" if m.cpu_seconds is not None else ""
+
+
+def _ratio(num: float | None, den: float | None) -> str:
+    return f"{num / den:.2f}×" if num and den else ""
+
+
+def table(results: list[Measured]) -> str:
+    by_key = {(m.case, m.size): m for m in results}
+    head = (
+        "| report | size (lines) | way | wall s | CPU s | peak MiB | × floor | speed-up vs pandas |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|\n"
+    )
+    rows = []
+    for m in results:
+        report = next(r for r in REPORTS if r.name == m.report)
+        floor = by_key.get((report.floor, m.size))
+        pandas = by_key.get((report.pandas, m.size))
+        vs_floor = _ratio(m.seconds, floor.seconds if floor else None) if m.kind != "floor" else "1.00×"
+        if m.kind == "tool" and pandas is not None and m.seconds:
+            if pandas.finished:
+                speedup = _ratio(pandas.seconds, m.seconds)
+            elif pandas.runs:
+                speedup = f"> {pandas.gave_up_after / m.seconds:.1f}× (pandas DNF)"
+            else:
+                speedup = ""
+        else:
+            speedup = ""
+        size = f"{m.size} ({m.lines:,})"
+        way = {"tool": "cur-analyzer (DuckDB)", "floor": "bare DuckDB scan", "pandas": "pandas"}[m.kind]
+        rows.append(
+            f"| {report.label} | {size} | {way} | {_fmt_seconds(m)} | {_fmt_cpu(m)} | {m.peak_bytes / MIB:,.0f} "
+            f"| {vs_floor} | {speedup} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def _load_range(results: list[Measured]) -> str:
+    loads = [r.load_average for m in results for r in m.runs if r.load_average is not None]
+    return f"{min(loads):.1f}–{max(loads):.1f}" if loads else "n/a"
+
+
+def verdicts(results: list[Measured], largest: str, log_label: str) -> list[str]:
+    """The issue's targets, met or missed, for the largest size."""
+    by_key = {(m.case, m.size): m for m in results}
+    out = []
+    for report in REPORTS[:2]:
+        tool, floor, pandas = (by_key.get((c, largest)) for c in (report.name, report.floor, report.pandas))
+        if not tool or not tool.finished:
+            continue
+        if floor and floor.finished:
+            ratio = tool.seconds / floor.seconds
+            ok = "met" if ratio <= TARGET_FLOOR_RATIO else "MISSED"
+            out.append(f"{report.label}, {largest}: {ratio:.2f}× the bare scan (target ≤ 1.5×): {ok}")
+        if pandas and pandas.runs:
+            if pandas.finished:
+                speed = pandas.seconds / tool.seconds
+                ok = "met" if speed >= TARGET_PANDAS_SPEEDUP else "MISSED"
+                out.append(f"{report.label}, {largest}: {speed:.1f}× faster than pandas (target ≥ 10×): {ok}")
+            else:
+                speed = pandas.gave_up_after / tool.seconds
+                out.append(
+                    f"{report.label}, {largest}: more than {speed:.1f}× faster than pandas, which did not finish "
+                    f"({pandas.why}) (target ≥ 10×): {'met' if speed >= TARGET_PANDAS_SPEEDUP else 'not shown'}"
+                )
+        ok = "met" if tool.peak_bytes < TARGET_PEAK_BYTES else "MISSED"
+        out.append(f"{report.label}, {largest}: peak {tool.peak_bytes / 1e6:,.0f} MB (target < 1 GB): {ok}")
+    rec = by_key.get(("reconcile", largest))
+    if rec and rec.runs:
+        if rec.finished:
+            ok = "met" if rec.seconds < TARGET_RECONCILE_SECONDS else "MISSED"
+            out.append(
+                f"reconcile, {log_label} log records + {largest}: {rec.seconds:.1f} s (target < 60 s): {ok}"
+            )
+        else:
+            out.append(f"reconcile, {log_label} log records + {largest}: {rec.why} (target < 60 s): MISSED")
+    return out
+
+
+# --- main ------------------------------------------------------------------------------------------------
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--sizes: comma-separated line counts (got {text!r})") from None
+    if not sizes or any(s < 1000 for s in sizes):
+        raise argparse.ArgumentTypeError("--sizes: at least one size, each of at least 1000 lines")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=_sizes, default=[1_000_000, 10_000_000], help="CUR lines per month")
+    parser.add_argument("--log-records", type=int, default=5_000_000, help="invocation-log records")
+    parser.add_argument("--out", type=Path, default=Path("bench-data"), help="datasets and results")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per case (median wall, max peak)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is killed")
+    parser.add_argument("--mem-cap-gib", type=float, default=14.0, help="RSS at which a run is killed")
+    parser.add_argument(
+        "--reports",
+        default=",".join(r.name for r in REPORTS),
+        help=f"comma-separated subset of {', '.join(r.name for r in REPORTS)}",
+    )
+    parser.add_argument("--no-pandas", action="store_true", help="skip the pandas counterparts")
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the datasets even if present")
+    args = parser.parse_args(argv)
+    wanted = [r for r in REPORTS if r.name in set(args.reports.split(","))]
+    if not wanted:
+        parser.error(f"--reports: none of {args.reports!r} is a report")
+    if args.reps < 1 or args.log_records < 1:
+        parser.error("--reps and --log-records must be at least 1")
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    curs = [datasets.cur_month(out, n, force=args.regenerate) for n in args.sizes]
+    logs = (
+        datasets.invocation_logs(out, args.log_records, force=args.regenerate)
+        if any(r.logs for r in wanted)
+        else None
+    )
+    info = machine()
+    info["load_average_at_start"] = os.getloadavg()
+    print(f"machine: {machine_line(info)}", file=sys.stderr)
+    drift = column_drift(curs[0].export, logs.logs if logs else None)
+    for line in drift:
+        print(f"WARNING: the floor no longer reads what the report does: {line}", file=sys.stderr)
+
+    results: list[Measured] = []
+    mem_cap = int(args.mem_cap_gib * GIB)
+    for ds in curs:
+        for report in wanted:
+            kinds = [("floor", report.floor), ("tool", report.name)]
+            if not args.no_pandas:
+                kinds.append(("pandas", report.pandas))
+            group = [Measured(case, kind, report.name, ds.label, ds.lines) for kind, case in kinds]
+            for rep in range(args.reps):
+                for m in group:
+                    if m.runs and not m.runs[-1].finished:
+                        continue  # a run that did not finish is not repeated
+                    run = run_case(
+                        m.case,
+                        ds.export,
+                        logs.logs if (report.logs and logs) else None,
+                        args.timeout,
+                        mem_cap,
+                    )
+                    m.runs.append(run)
+                    state = f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU)" if run.finished else run.why
+                    print(
+                        f"  {m.case:28s} {ds.label:>4s} rep {rep + 1}/{args.reps}: {state}, "
+                        f"peak {run.peak_bytes / MIB:,.0f} MiB, load {run.load_average:.1f}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            results += group
+    info["load_average_at_end"] = os.getloadavg()
+
+    largest = curs[-1].label
+    log_label = logs.label if logs else "-"
+    md = table(results)
+    checks = verdicts(results, largest, log_label)
+    datasets_line = ", ".join(f"{d.label} = {d.lines:,} CUR lines ({d.export})" for d in curs)
+    if logs:
+        datasets_line += f"; {logs.label} invocation-log records in {logs.files:,} files ({logs.logs})"
+    doc = (
+        f"# cur-analyzer benchmarks\n\nMachine: {machine_line(info)}\n\nDatasets: {datasets_line}\n\n"
+        f"Each case ran {args.reps}× in a fresh process. wall s and CPU s (user + system, all threads): median "
+        "over the runs, of the work alone (imports excluded); peak MiB: largest RSS of the process over the "
+        "runs; × floor and speed-up: on wall time. 1-minute load average when the runs started: "
+        f"{_load_range(results)}.\n\n"
+        + "".join(f"**Warning**: the floor no longer reads what the report does: {d}\n\n" for d in drift)
+        + md
+        + "\n"
+        + "\n".join(f"- {c}" for c in checks)
+        + "\n"
+    )
+    (out / "results.md").write_text(doc)
+    (out / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "reps": args.reps,
+                "timeout_s": args.timeout,
+                "mem_cap_gib": args.mem_cap_gib,
+                "datasets": {
+                    "cur": [
+                        {"label": d.label, "lines": d.lines, "path": str(d.export), "generated_s": d.seconds}
+                        for d in curs
+                    ],
+                    "logs": (
+                        {"records": logs.records, "files": logs.files, "path": str(logs.logs)}
+                        if logs
+                        else None
+                    ),
+                },
+                "results": [
+                    {
+                        **{k: v for k, v in asdict(m).items() if k != "runs"},
+                        "seconds_median": m.seconds,
+                        "cpu_seconds_median": m.cpu_seconds,
+                        "peak_bytes_max": m.peak_bytes,
+                        "finished": m.finished,
+                        "runs": [asdict(r) for r in m.runs],
+                    }
+                    for m in results
+                ],
+                "targets": checks,
+                "floor_column_drift": drift,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
