@@ -8,7 +8,7 @@
 --
 -- by_*, tagN_on   true to keep that dimension, false to fold it away (rows then merge)
 -- tagN_key        key in the unified `tags` map: 'iamPrincipal/team' or 'resourceTags/team'
--- tagN_resource_key  key in `resource_tags` for the same tag ('user_team'), '' for principal tags
+-- tagN_resource_key  key in `resource_tags` for the same tag ('user_team'), NULL for principal tags
 -- cost_basis      'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
 -- month           'YYYY-MM' (the billing_period partition)
 -- service         'bedrock' | 'all'
@@ -27,6 +27,7 @@ WITH lines AS (
         IF(?, COALESCE(NULLIF(element_at(tags, ?), ''), NULLIF(element_at(resource_tags, ?), ''))) AS tag4,
         line_item_line_item_type AS line_item_type,
         line_item_currency_code AS currency,
+        COALESCE(bill_invoice_id, '') <> '' AS invoiced,
         CASE ?
             WHEN 'unblended' THEN CAST(line_item_unblended_cost AS DECIMAL(38, 10))
             WHEN 'net-unblended' THEN CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10))
@@ -67,6 +68,8 @@ SELECT
     account, principal, service, usage_type, tag1, tag2, tag3, tag4, line_item_type, currency,
     SUM(cost) AS cost,
     SUM(usage_amount) AS usage_amount,
-    COUNT(*) AS line_count
+    COUNT(*) AS line_count,
+    -- the month is final when every line carries an invoice id (saves a second scan for it)
+    COUNT_IF(invoiced) AS invoiced_lines
 FROM lines
 GROUP BY account, principal, service, usage_type, tag1, tag2, tag3, tag4, line_item_type, currency

@@ -599,8 +599,9 @@ class LinePlan:
         by_index = {i: lk for lk, i in self.slots.items()}
         for i in range(1, MAX_SLOTS + 1):
             tags_key, resource_key = by_index.get(i, ("", ""))
-            params[f"slot{i}_tags_key"] = tags_key
-            params[f"slot{i}_resource_key"] = resource_key
+            # NULL, not '': DuckDB folds a lookup of a NULL key away and then never reads that map
+            params[f"slot{i}_tags_key"] = tags_key or None
+            params[f"slot{i}_resource_key"] = resource_key or None
         return params | {"cost_basis": cost_basis, "month": month, "service": service}
 
     def notes(self, caps: Any) -> list[str]:

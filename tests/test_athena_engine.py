@@ -133,6 +133,7 @@ def test_athena_literals_quote_strings_and_spell_booleans():
     assert athena_literal("O'Brien") == "'O''Brien'"
     assert athena_literal(True) == "true" and athena_literal(False) == "false"
     assert athena_literal(Decimal("1.5")) == "1.5"
+    assert athena_literal(None) == "NULL"
 
 
 def test_the_duckdb_and_athena_engines_give_the_same_chargeback(aws, make_cur):

@@ -51,6 +51,8 @@ class QueryRun:
 
 def athena_literal(value: Any) -> str:
     """An execution parameter as the SQL literal Athena substitutes server-side for ``?``."""
+    if value is None:
+        return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | Decimal):

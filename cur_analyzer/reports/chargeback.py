@@ -122,8 +122,9 @@ def _tag_params(dims: Sequence[Dimension]) -> dict[str, object]:
     for i in range(MAX_TAG_DIMENSIONS):
         d = tag_dims[i] if i < len(tag_dims) else None
         params[f"tag{i + 1}_on"] = d is not None
-        params[f"tag{i + 1}_key"] = d.tags_key if d else ""
-        params[f"tag{i + 1}_resource_key"] = d.resource_key if d else ""
+        # NULL, not '': DuckDB folds a lookup of a NULL key away and then never reads that map
+        params[f"tag{i + 1}_key"] = d.tags_key if d else None
+        params[f"tag{i + 1}_resource_key"] = (d.resource_key or None) if d else None
     return params
 
 
@@ -171,6 +172,7 @@ def build_chargeback(
             engine, month, dims, rules, service, cost_basis, caps
         )
         notes += rule_notes
+        final = month_is_final(engine, month)
     else:
         needed = {d.engine_column for d in dims}
         params = {
@@ -183,9 +185,10 @@ def build_chargeback(
             "month": month,
             "service": service,
         }
-        table = engine.query("chargeback", params)
-        rows, adjustments = _roll_up(table.to_pylist(), dims)
-    final = month_is_final(engine, month)
+        records = engine.query("chargeback", params).to_pylist()
+        rows, adjustments = _roll_up(records, dims)
+        lines = sum(r["line_count"] for r in records)
+        final = bool(lines) and lines == sum(int(r["invoiced_lines"]) for r in records)
     if not final:
         notes.append(
             f"{month} is not final (no invoice id yet): figures will change until AWS closes the month"
