@@ -51,6 +51,10 @@ fmt: install
 	$(BIN)/ruff format cur_analyzer tests benchmarks
 	$(BIN)/ruff check --fix cur_analyzer tests benchmarks
 
+# generates 1M/10M-line months and 5M log records under bench-data/ (reused), ~30 minutes on 2 cores
+bench: install
+	$(BIN)/python -m benchmarks.run --out bench-data
+
 focus: install .venv-focus/bin/focus-validator
 	@mkdir -p out
 	$(BIN)/cur-analyzer --quiet export-focus --month $(MONTH) --cur fixtures/demo/cur2-bedrock -o out/focus.parquet
