@@ -302,17 +302,15 @@ def pull(
 ) -> None:
     """Copy one billing period of the export from S3 to a local folder, for the DuckDB engine."""
     from cur_analyzer.config import load_settings
-    from cur_analyzer.pull import export_root_from_table_location, pull_month
+    from cur_analyzer.pull import export_root_from_glue, pull_month
 
     settings = load_settings()
     session = None
     if s3 is None:
-        import awswrangler as wr
         import boto3
 
         session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
-        location = wr.catalog.get_table_location(settings.database, settings.table, boto3_session=session)
-        s3 = export_root_from_table_location(location)
+        s3 = export_root_from_glue(settings.database, settings.table, session)
     with progress(f"pull {month}") as update:
         result = pull_month(month, to, s3, boto3_session=session, progress=update)
     typer.echo(result.summary())

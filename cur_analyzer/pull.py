@@ -55,6 +55,20 @@ def export_root_from_table_location(location: str) -> str:
     return trimmed[: -len("/data")]
 
 
+def export_root_from_glue(database: str, table: str, boto3_session: Any) -> str:
+    """The export root behind the Glue CUR table (what ``pull`` copies when no ``--s3`` is given)."""
+    import awswrangler as wr
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        location = wr.catalog.get_table_location(database, table, boto3_session=boto3_session)
+    except (ClientError, BotoCoreError, wr.exceptions.InvalidTable) as e:
+        raise UserInputError(
+            f"cannot read the Glue table {database}.{table} ({e}); pass --s3 s3://bucket/prefix/export"
+        ) from None
+    return export_root_from_table_location(location)
+
+
 def pull_month(
     month: str,
     dest: Path,
@@ -64,16 +78,30 @@ def pull_month(
     progress: Callable[[str], None] | None = None,
 ) -> PullResult:
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
     validate_month(month)
     bucket, root = split_s3(export_uri)
     export_name = root.rsplit("/", 1)[-1] or bucket
     s3 = (boto3_session or boto3.Session()).client("s3")
-    local_export = dest / export_name
+    try:
+        return _mirror(s3, bucket, root, month, export_uri, dest / export_name, progress)
+    except (ClientError, BotoCoreError) as e:
+        raise UserInputError(f"pull {export_uri}: {e}") from None
+
+
+def _mirror(
+    s3: Any,
+    bucket: str,
+    root: str,
+    month: str,
+    export_uri: str,
+    local_export: Path,
+    progress: Callable[[str], None] | None,
+) -> PullResult:
     result = PullResult(month, local_export)
     etag_path = local_export / ETAGS_FILE
     etags: dict[str, str] = json.loads(etag_path.read_text()) if etag_path.exists() else {}
-
     wanted: dict[str, dict] = {}
     for section in ("data", "metadata"):
         prefix = f"{root}/{section}/BILLING_PERIOD={month}/".lstrip("/")

@@ -88,3 +88,17 @@ def test_pull_from_the_command_line_then_chargeback_on_the_copy(s3, tmp_path):
         app, ["chargeback", "--month", "2026-10", "--cur", str(tmp_path / "cur2-bedrock"), "-f", "json"]
     )
     assert cb.exit_code == 0, cb.output
+
+
+def test_a_bucket_that_does_not_exist_is_one_clear_line(s3, tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["pull", "--month", "2026-10", "--s3", "s3://no-such-bucket/x/cur2-bedrock", "--to", str(tmp_path)],
+    )
+    assert result.exit_code == 2 and "NoSuchBucket" in result.stderr
+
+
+def test_without_s3_the_glue_table_must_exist(s3, tmp_path, monkeypatch):
+    monkeypatch.setenv("CUR_ANALYZER_REGION", "us-east-1")
+    result = CliRunner().invoke(app, ["pull", "--month", "2026-10", "--to", str(tmp_path)])
+    assert result.exit_code == 2 and "--s3" in result.stderr
