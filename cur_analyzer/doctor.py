@@ -248,9 +248,21 @@ def run_local(engine: Any, today: dt.date) -> list[Finding]:
 
 def run_aws(engine: Any, settings: Any, session: Any, now: dt.datetime) -> list[Finding]:
     import awswrangler as wr
+    from botocore.exceptions import BotoCoreError, ClientError
 
     findings: list[Finding] = []
-    location = wr.catalog.get_table_location(settings.database, settings.table, boto3_session=session)
+    try:
+        location = wr.catalog.get_table_location(settings.database, settings.table, boto3_session=session)
+    except (ClientError, BotoCoreError, wr.exceptions.InvalidTable) as e:
+        # without the table nothing else on the AWS side can be checked: say what to create
+        return [
+            Finding(
+                "glue table",
+                FAIL,
+                f"{settings.database}.{settings.table}: {e}",
+                "run the Terraform in terraform/ or set CUR_ANALYZER_DATABASE / CUR_ANALYZER_TABLE",
+            )
+        ]
     for check, call in (
         (
             "data export",

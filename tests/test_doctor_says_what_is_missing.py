@@ -190,3 +190,21 @@ def test_doctor_command_exits_1_when_a_check_fails(make_cur):
     result = CliRunner().invoke(app, ["doctor", "--cur", str(export), "-f", "json"])
     assert result.exit_code == 1, result.output
     assert '"failed"' in result.stdout
+
+
+def test_doctor_on_athena_without_the_glue_table_says_what_to_create(monkeypatch):
+    from cur_analyzer.config import Settings
+
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        settings = Settings(engine="athena", region="us-east-1", database="finops", table="cur2")
+        findings = doctor.run_aws(
+            None, settings, boto3.Session(region_name="us-east-1"), dt.datetime(2026, 11, 25)
+        )
+    f = status(findings, "glue table")
+    assert f.status == "fail" and "terraform" in f.fix
