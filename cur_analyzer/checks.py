@@ -277,8 +277,9 @@ def _examples(result: dict[str, Any], index: str) -> tuple[str, ...]:
     return tuple(seen)[:MAX_EXAMPLES]
 
 
-def _result(suite: str, frame: str, e: dict[str, Any], gx_result: Any) -> CheckResult:
-    base = dict(
+def _identity(suite: str, e: dict[str, Any]) -> dict[str, Any]:
+    """What names an expectation in a report, whether it ran or not."""
+    return dict(
         suite=suite,
         check=e["meta"]["check"],
         expectation=e["type"],
@@ -286,6 +287,10 @@ def _result(suite: str, frame: str, e: dict[str, Any], gx_result: Any) -> CheckR
         description=e.get("description") or e["type"],
         severity=_severity(e),
     )
+
+
+def _result(suite: str, frame: str, e: dict[str, Any], gx_result: Any) -> CheckResult:
+    base = _identity(suite, e)
     raised = _exception_message(gx_result.exception_info)
     r = gx_result.result or {}
     if raised:
@@ -309,16 +314,7 @@ def _result(suite: str, frame: str, e: dict[str, Any], gx_result: Any) -> CheckR
 
 
 def _not_run(suite: str, e: dict[str, Any], why: str) -> CheckResult:
-    return CheckResult(
-        suite=suite,
-        check=e["meta"]["check"],
-        expectation=e["type"],
-        columns=columns_of(e["kwargs"]),
-        description=e.get("description") or e["type"],
-        severity=_severity(e),
-        success=None,
-        note=why,
-    )
+    return CheckResult(**_identity(suite, e), success=None, note=why)
 
 
 # --- frames ---------------------------------------------------------------------------------------------
