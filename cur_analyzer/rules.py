@@ -375,7 +375,9 @@ def read_account_map(path: Path) -> dict[str, str]:
     return out
 
 
-def _compile_source(spec: Any, base: Path) -> Source:
+def compile_source(spec: Any, base: Path) -> Source:
+    """One validated source spec as the resolver uses it (``base``: the folder account-map files are
+    relative to). Public so other reports can build a dimension without a rules file."""
     if isinstance(spec, TagSource):
         return Source(spec.source, f"{spec.source}:{spec.key}", lookup=_tag_lookup(spec.source, spec.key))
     if isinstance(spec, AccountMapSource):
@@ -532,7 +534,7 @@ def load_rules(path: str | Path) -> Rules:
         sources = []
         for i, src in enumerate(spec.sources):
             try:
-                sources.append(_compile_source(src, base))
+                sources.append(compile_source(src, base))
             except RulesError as e:
                 node, _ = _node_at(root, ("dimensions", name, "sources", i, "file"))
                 raise RulesError(f"{e} (account_map at {_where(path, node)})") from None

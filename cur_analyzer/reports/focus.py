@@ -315,13 +315,13 @@ def _rules_with_team(rules: Rules | None, team_dimension: str) -> Rules:
     """The rules in force plus a ``team`` dimension (the built-in sources) when they do not define one."""
     from dataclasses import replace
 
-    from cur_analyzer.rules import RuleDimension, Rules, TagSource, _compile_source
+    from cur_analyzer.rules import RuleDimension, Rules, TagSource, compile_source
 
     base = rules or Rules.empty()
     if team_dimension in base.dimensions:
         return base
     sources = tuple(
-        _compile_source(TagSource(source=kind, key=key), Path(".")) for kind, key in DEFAULT_TEAM_SOURCES
+        compile_source(TagSource(source=kind, key=key), Path(".")) for kind, key in DEFAULT_TEAM_SOURCES
     )
     dims = {**base.dimensions, team_dimension: RuleDimension(team_dimension, sources)}
     return replace(base, dimensions=dims)
