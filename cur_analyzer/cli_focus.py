@@ -57,7 +57,7 @@ def export_focus(
 
         import pyarrow.parquet as pq
 
-        from cur_analyzer.render._write import write_atomically
+        from cur_analyzer.render import write_atomically
         from cur_analyzer.reports.focus import to_arrow
 
         buf = io.BytesIO()

@@ -74,7 +74,7 @@ def report(
     from cur_analyzer.attribution import validate_month
     from cur_analyzer.config import load_settings
     from cur_analyzer.errors import UserInputError
-    from cur_analyzer.render._write import write_atomically
+    from cur_analyzer.render import write_atomically
     from cur_analyzer.reports.monthly import DEFAULT_REQUIRE, build_monthly
 
     if fmt not in PACK_FORMATS:
@@ -115,7 +115,7 @@ def report(
 
             payload: str | bytes = render_html(pack)
         else:
-            from cur_analyzer.render._pack_xlsx import render_xlsx
+            from cur_analyzer.render import render_pack_xlsx as render_xlsx
 
             payload = render_xlsx(pack)
         write_atomically(output, payload)

@@ -1,14 +1,16 @@
-"""Renderers: a report's ``Tabular`` view to a rich table, csv, json, parquet, xlsx or markdown.
+"""Renderers: a report's ``Tabular`` view to a rich table, csv, json, parquet, xlsx or markdown, and the
+monthly pack to HTML or xlsx.
 
 A renderer never computes; it formats what the report model holds. Money arrives as ``Decimal`` and is
-rounded only here, only for human formats (``table``, ``md``), to ``precision`` places; machine formats
-carry full precision (JSON as decimal strings, parquet as decimal128(38,10)). ``--output`` writes
+rounded only here, only for human formats (``table``, ``md``, ``html``), to ``precision`` places; machine
+formats carry full precision (JSON as decimal strings, parquet as decimal128(38,10)). ``--output`` writes
 atomically: a temporary file in the same folder, then a rename.
 """
 
 from __future__ import annotations
 
+from cur_analyzer.render._pack_xlsx import render_xlsx as render_pack_xlsx
 from cur_analyzer.render._tabular import Tabular
-from cur_analyzer.render._write import FORMATS, render
+from cur_analyzer.render._write import FORMATS, json_default, render, write_atomically
 
-__all__ = ["FORMATS", "Tabular", "render"]
+__all__ = ["FORMATS", "Tabular", "json_default", "render", "render_pack_xlsx", "write_atomically"]

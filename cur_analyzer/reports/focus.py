@@ -631,7 +631,7 @@ def to_arrow(export: FocusExport) -> pa.Table:
     """The export as a typed Arrow table (the Parquet file's content), summary in the schema metadata."""
     import pyarrow as pa
 
-    from cur_analyzer.render._write import json_default
+    from cur_analyzer.render import json_default
 
     schema = arrow_schema()
     columns = []

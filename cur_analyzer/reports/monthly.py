@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, validate_month
 from cur_analyzer.engines import Engine
-from cur_analyzer.render._tabular import Tabular
+from cur_analyzer.render import Tabular
 
 if TYPE_CHECKING:
     from cur_analyzer.bedrock.models import ProfileMap
