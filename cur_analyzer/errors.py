@@ -1,17 +1,85 @@
-"""Errors the CLI turns into one clear line and an exit code, never a traceback."""
+"""Errors the CLI turns into one clear line and an exit code, never a traceback.
+
+``exit_code_for`` is the one mapping from an error kind to the exit code: 1 a threshold the user asked to
+enforce failed, 2 the user's input or environment is wrong (bad option, bad file, bad data, a full disk, a
+missing AWS profile), 130 interrupted, and 3 only for a bug.
+"""
+
+from __future__ import annotations
+
+import errno
+
+OK = 0
+THRESHOLD_FAILED = 1
+BAD_INPUT = 2
+BUG = 3
+INTERRUPTED = 130
 
 
 class CurAnalyzerError(Exception):
-    exit_code = 1
+    exit_code = THRESHOLD_FAILED
 
 
 class UserInputError(CurAnalyzerError):
     """Bad input or configuration: the user can fix it from the message alone (exit 2)."""
 
-    exit_code = 2
+    exit_code = BAD_INPUT
 
 
 class ThresholdFailed(CurAnalyzerError):
     """A check the user asked to enforce failed (coverage, reconciliation, budget): exit 1."""
 
-    exit_code = 1
+    exit_code = THRESHOLD_FAILED
+
+
+#: botocore's errors that mean "your AWS set-up", not "our bug" (matched by class name: botocore is not
+#: imported just to classify an error)
+_AWS_SETUP_ERRORS = frozenset(
+    {
+        "NoRegionError",
+        "ProfileNotFound",
+        "NoCredentialsError",
+        "PartialCredentialsError",
+        "CredentialRetrievalError",
+        "UnknownServiceError",
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ReadTimeoutError",
+        "SSOTokenLoadError",
+        "TokenRetrievalError",
+        "UnauthorizedSSOTokenError",
+        "ClientError",
+    }
+)
+
+_AWS_HINTS = {
+    "NoRegionError": "set the region (CUR_ANALYZER_REGION, `region` in cur-analyzer.toml, or AWS_REGION)",
+    "ProfileNotFound": "set `profile` in cur-analyzer.toml or CUR_ANALYZER_PROFILE to a profile in ~/.aws/config",
+    "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or the `profile` setting)",
+}
+
+
+def exit_code_for(error: BaseException) -> tuple[int, str]:
+    """The exit code and the one line to print for an error that reached the command line."""
+    if isinstance(error, CurAnalyzerError):
+        return error.exit_code, str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return INTERRUPTED, "interrupted"
+    if isinstance(error, OSError):
+        return BAD_INPUT, _os_error_line(error)
+    kind = type(error).__name__
+    if any(k.__name__ in _AWS_SETUP_ERRORS for k in type(error).__mro__):
+        hint = _AWS_HINTS.get(kind)
+        return BAD_INPUT, f"AWS: {error}" + (f"; {hint}" if hint else "")
+    return BUG, f"internal error: {kind}: {error} (run with --debug for the traceback)"
+
+
+def _os_error_line(error: OSError) -> str:
+    where = error.filename if error.filename is not None else ""
+    if error.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    else:
+        reason = error.strerror or type(error).__name__
+    return f"{where}: {reason}" if where else reason
