@@ -14,9 +14,48 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
+
+from cur_analyzer.errors import BAD_INPUT, INTERRUPTED, exit_code_for
+
+
+class _OneLineErrors(TyperGroup):
+    """Click's usage errors (unknown or missing option, bad choice) end like every other error: one line
+    on stderr naming the command and its ``--help``, exit 2, instead of a usage box."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except UsageError as e:
+            where = e.ctx.command_path if e.ctx else "cur-analyzer"
+            _say(f"{' '.join(e.format_message().split())} (see `{where} --help`)")
+            sys.exit(BAD_INPUT)
+        except ClickException as e:
+            _say(" ".join(e.format_message().split()))
+            sys.exit(BAD_INPUT)
+        except typer.Abort:
+            _say("interrupted")
+            sys.exit(INTERRUPTED)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 app = typer.Typer(
     name="cur-analyzer",
+    cls=_OneLineErrors,
     help="Who spent what on Amazon Bedrock (and the rest of AWS), straight from the CUR 2.0 bill.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -68,12 +107,30 @@ OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
 ]
 PrecisionOpt = Annotated[
-    int, typer.Option("--precision", help="Decimal places of money in table and md output.")
+    int,
+    typer.Option("--precision", min=0, max=10, help="Decimal places of money in table and md output (0-10)."),
 ]
 
 
+def finite_percent(value: float | None) -> float | None:
+    """Typer callback: a percentage option must be a finite number >= 0 (click's ranges let NaN through)."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or value < 0):
+        raise typer.BadParameter(f"must be a finite number >= 0 (got {value})")
+    return value
+
+
+def _say(message: str) -> None:
+    """One line on stderr. A message can quote data (a principal, a file name): its control characters
+    are shown, never sent to the terminal as they are."""
+    from cur_analyzer.render import visible
+
+    typer.echo(f"cur-analyzer: {visible(message)}", err=True)
+
+
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"cur-analyzer: {message}", err=True)
+    _say(message)
     raise typer.Exit(code)
 
 
@@ -82,23 +139,17 @@ def command(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from cur_analyzer.errors import CurAnalyzerError
-
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except CurAnalyzerError as e:
-            if _state["debug"]:
+        except (Exception, KeyboardInterrupt) as e:
+            # the last line of defence: every error is one line; only a bug exits 3, so a CI job never
+            # mistakes a crash for a threshold that failed (1) or for bad input (2)
+            if _state["debug"] and not isinstance(e, KeyboardInterrupt):
                 raise
-            _fail(str(e), e.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except Exception as e:  # the last line of defence: a bug still gets one line, not a traceback
-            if _state["debug"]:
-                raise
-            # 3, not 1: a CI job must not mistake a crash for a threshold that failed
-            _fail(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", 3)
+            code, line = exit_code_for(e)
+            _fail(line, code)
 
     return app.command()(wrapper)  # type: ignore[return-value]
 
@@ -131,8 +182,13 @@ def progress(message: str) -> Iterator[Callable[..., None]]:
         task = bar.add_task(message, total=None)
 
         def update(text: str, pct: float | None = None) -> None:
+            from rich.markup import escape
+
+            from cur_analyzer.render import visible
+
             extra = {"total": 100, "completed": pct} if pct is not None else {"total": None}
-            bar.update(task, description=f"{message} {text}", **extra)
+            # the step names data (an S3 key, a file): shown as text, never read as markup
+            bar.update(task, description=escape(f"{message} {visible(text)}"), **extra)
 
         yield update
 
@@ -303,6 +359,7 @@ def pull(
     """Copy one billing period of the export from S3 to a local folder, for the DuckDB engine."""
     from cur_analyzer.config import load_settings
     from cur_analyzer.pull import export_root_from_glue, pull_month
+    from cur_analyzer.render import visible_lines
 
     settings = load_settings()
     session = None
@@ -313,7 +370,9 @@ def pull(
         s3 = export_root_from_glue(settings.database, settings.table, session)
     with progress(f"pull {month}") as update:
         result = pull_month(month, to, s3, boto3_session=session, progress=update)
-    typer.echo(result.summary())
+    typer.echo(visible_lines(result.summary()))
+    if not result.complete:  # refused or changed objects are said above; a script must not take it as done
+        raise typer.Exit(BAD_INPUT)
 
 
 @command

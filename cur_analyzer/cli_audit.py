@@ -27,6 +27,7 @@ from cur_analyzer.cli import (
     _rules,
     checked_first,
     command,
+    finite_percent,
     progress,
 )
 
@@ -51,7 +52,11 @@ def coverage(
     fail_under: Annotated[
         float | None,
         typer.Option(
-            "--fail-under", min=0, max=100, help="Exit 1 when a key's coverage is below PCT percent (for CI)."
+            "--fail-under",
+            min=0,
+            max=100,
+            callback=finite_percent,
+            help="Exit 1 when a key's coverage is below PCT percent (for CI)."
         ),
     ] = None,
     fail_on: Annotated[

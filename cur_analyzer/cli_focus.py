@@ -72,10 +72,12 @@ def export_focus(
 
         render(tabular(export), fmt, output)
     if not _state["quiet"]:
+        from cur_analyzer.render import visible
+
         billed = ", ".join(f"{cur_} {amount:f}" for cur_, amount in export.totals().items()) or "nothing"
-        where = f" -> {output}" if output is not None else ""
+        where = f" -> {visible(str(output))}" if output is not None else ""
         typer.echo(
             f"FOCUS 1.2: {len(export.rows)} rows for {export.month}, BilledCost {billed}{where}", err=True
         )
         for note in export.notes:
-            typer.echo(f"  note: {note}", err=True)
+            typer.echo(f"  note: {visible(note)}", err=True)

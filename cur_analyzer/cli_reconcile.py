@@ -24,6 +24,7 @@ from cur_analyzer.cli import (
     _rules,
     checked_first,
     command,
+    finite_percent,
     progress,
 )
 
@@ -85,7 +86,10 @@ def reconcile(
     prices: PricesOpt = None,
     profiles: ProfilesOpt = None,
     tolerance: Annotated[
-        float, typer.Option("--tolerance", help="A row matches within this % of its bill.")
+        float,
+        typer.Option(
+            "--tolerance", callback=finite_percent, help="A row matches within this % of its bill."
+        ),
     ] = 1.0,
     fail_on_mismatch: Annotated[
         bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")

@@ -74,14 +74,13 @@ def report(
     from cur_analyzer.attribution import validate_month
     from cur_analyzer.config import load_settings
     from cur_analyzer.errors import UserInputError
-    from cur_analyzer.render import write_atomically
+    from cur_analyzer.render import check_output_path, visible, write_atomically
     from cur_analyzer.reports.monthly import DEFAULT_REQUIRE, build_monthly
 
     if fmt not in PACK_FORMATS:
         raise UserInputError(f"--format must be html or xlsx for the report (got {fmt!r})")
     validate_month(month)
-    if output.parent and not output.parent.exists():
-        raise UserInputError(f"--output {output}: folder {output.parent} does not exist")
+    check_output_path(output)  # before the long build: a folder or a dangling link fails at once
     settings = load_settings(engine=engine)
     with_logs = bool(logs) or (settings.engine == "duckdb" and settings.logs is not None)
     rule_set = _rules(rules)
@@ -122,4 +121,4 @@ def report(
     if not _state["quiet"]:
         size = output.stat().st_size
         shown = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
-        typer.echo(f"wrote {output} ({shown}, {fmt})", err=True)
+        typer.echo(f"wrote {visible(str(output))} ({shown}, {fmt})", err=True)

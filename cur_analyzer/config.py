@@ -2,23 +2,64 @@
 
 Read from (highest first) command-line options, ``CUR_ANALYZER_*`` environment variables, then
 ``cur-analyzer.toml`` in the working folder (or the file named by ``CUR_ANALYZER_CONFIG``).
+
+``cur-analyzer.toml`` is optional, but a file named by ``CUR_ANALYZER_CONFIG`` must exist: a typo there
+would otherwise run with defaults without a word. Either file is read like every settings file
+(``setting_files.read_setting_file``: a regular UTF-8 file of at most 1 MiB) and bad TOML is one line
+naming ``file:line:column``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from cur_analyzer.errors import UserInputError
+from cur_analyzer.setting_files import CONFIG_MAX_BYTES, read_setting_file, shown
 from cur_analyzer.sql import IDENTIFIER_RE
+
+CONFIG_FILE_NAME = "cur-analyzer.toml"
+CONFIG_ENV = "CUR_ANALYZER_CONFIG"
+_TOML_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def config_file() -> tuple[Path, str] | None:
+    """The config file in force and what names it: ``CUR_ANALYZER_CONFIG`` (an empty value means
+    unset), else ``cur-analyzer.toml`` when anything stands under that name in the working folder."""
+    named = os.environ.get(CONFIG_ENV, "")
+    if named:
+        return Path(named).expanduser(), f"config file named by {CONFIG_ENV}"
+    default = Path(CONFIG_FILE_NAME)
+    return (default, "config file") if os.path.lexists(default) else None
+
+
+def read_config_file() -> dict[str, Any]:
+    """The settings of the config file in force ({} when there is none)."""
+    import tomllib
+
+    found = config_file()
+    if found is None:
+        return {}
+    path, what = found
+    text = read_setting_file(path, what, CONFIG_MAX_BYTES)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        at = _TOML_AT.match(str(e))
+        where = f"{shown(path)}:{at['line']}:{at['col']}" if at else shown(path)
+        raise UserInputError(f"{where}: not valid TOML: {at['msg'] if at else e} ({what})") from None
+    except RecursionError:
+        raise UserInputError(f"{shown(path)}: not valid TOML: nested too deeply ({what})") from None
 
 
 class Settings(BaseSettings):
@@ -58,15 +99,14 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = Path(os.environ.get("CUR_ANALYZER_CONFIG", "cur-analyzer.toml"))
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        # The file is read here rather than by pydantic-settings' own TOML source, which skips a name
+        # that is not a regular file without a word and reads whatever it opens to the end.
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, read_config_file()))
 
 
 def load_settings(**overrides: object) -> Settings:
     """Settings with the command-line values that were actually given layered on top."""
     from pydantic import ValidationError
-
-    from cur_analyzer.errors import UserInputError
 
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})

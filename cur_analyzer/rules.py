@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
@@ -65,6 +66,14 @@ from cur_analyzer.attribution import (
     validate_tag_key,
 )
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.setting_files import (
+    ACCOUNT_MAP_MAX_BYTES,
+    RULES_MAX_BYTES,
+    load_yaml,
+    read_setting_file,
+    shown,
+    visible,
+)
 
 RULES_FILE_NAME = "cur-analyzer.rules.yaml"
 #: Tag lookups one ``attribution_lines.sql`` run can bind (``slot1`` … ``slot8``).
@@ -160,10 +169,7 @@ class PrincipalPattern(_Model):
         if (self.pattern is None) == (self.regex is None):
             raise ValueError("give either pattern: (a glob) or regex: (a regular expression)")
         if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as e:
-                raise ValueError(f"regex {self.regex!r} does not compile: {e}") from None
+            compile_regex(self.regex)
         return self
 
 
@@ -295,8 +301,8 @@ class Source:
     via: str  # what ``attributed_via`` says when this source decides
     lookup: tuple[str, str] | None = None  # (unified tags key, resource_tags key) for tag sources
     accounts: Mapping[str, str] | None = None
-    #: (compiled, is a glob, value, via) in file order
-    patterns: tuple[tuple[re.Pattern[str], bool, str, str], ...] = ()
+    #: (compiled: ``re`` for a glob, RE2 for a regex, is a glob, value, via) in file order
+    patterns: tuple[tuple[Any, bool, str, str], ...] = ()
 
     def match_principal(self, arn: str | None) -> tuple[str, str] | None:
         """A glob matches the whole ARN or its resource part (after the fifth ``:``, e.g.
@@ -305,7 +311,7 @@ class Source:
             return None
         tail = arn.split(":", 5)[5] if arn.count(":") >= 5 else arn
         for compiled, is_glob, value, via in self.patterns:
-            if (compiled.match(arn) or compiled.match(tail)) if is_glob else compiled.search(arn):
+            if (compiled.match(arn) or compiled.match(tail)) if is_glob else _search(compiled, arn):
                 return value, via
         return None
 
@@ -347,30 +353,65 @@ def _tag_lookup(kind: str, key: str) -> tuple[str, str]:
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
+    # Python >= 3.11 translates each ``*`` but the last to an atomic group, which never backtracks: a
+    # glob matches in time linear in the ARN, however many stars it has (no RE2 needed here).
     return re.compile(fnmatch.translate(pattern))
+
+
+def compile_regex(pattern: str) -> Any:
+    """A ``regex:`` of a principal pattern, compiled by RE2, or a ValueError saying why not.
+
+    RE2 (not Python's ``re``) because a regex here runs against every principal ARN in the bill, and
+    those are other people's data: a backtracking engine takes exponential time on ``(a+)+$`` and a
+    long ARN, RE2 is linear in the ARN for every pattern it accepts. It accepts Python's syntax except
+    backreferences and lookaround, and those are refused here, when the rules file loads. (A time limit,
+    the other way out, would make the same bill attribute differently on a busy machine.)
+    """
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would also print the error to stderr: the caller reports it
+    try:
+        return re2.compile(pattern, options)
+    except (re2.error, UnicodeEncodeError) as e:
+        reason = e.args[0].decode(errors="replace") if e.args and isinstance(e.args[0], bytes) else e
+        raise ValueError(
+            f"regex {pattern!r} does not compile ({reason}); rules regexes are RE2, which matches in "
+            "linear time and so has no backreferences or lookaround"
+        ) from None
+
+
+def _search(compiled: Any, text: str) -> Any:
+    try:
+        return compiled.search(text)
+    except UnicodeEncodeError:  # a lone surrogate (from a JSON escape) has no UTF-8 form for RE2
+        return compiled.search(text.encode("utf-8", "replace").decode("utf-8"))
 
 
 def read_account_map(path: Path) -> dict[str, str]:
     """An ``account_id,value`` CSV; errors name the file and line."""
+    text = read_setting_file(path, "account map", ACCOUNT_MAP_MAX_BYTES, RulesError)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise RulesError(f"{path}: cannot read the account map ({e.strerror or e})") from None
-    rows = csv.reader(text.splitlines())
+        return _account_rows(path, csv.reader(text.splitlines()))
+    except csv.Error as e:  # a field over the csv module's size limit
+        raise RulesError(f"{shown(path)}: not a CSV account map: {e}") from None
+
+
+def _account_rows(path: Path, rows: Iterator[list[str]]) -> dict[str, str]:
     header = next(rows, None)
     if header is None or [h.strip().lower() for h in header[:2]] != ["account_id", "value"]:
-        raise RulesError(f"{path}:1: an account map starts with the header account_id,value")
+        raise RulesError(f"{shown(path)}:1: an account map starts with the header account_id,value")
     out: dict[str, str] = {}
     for lineno, row in enumerate(rows, start=2):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
         if len(row) < 2 or not row[1].strip():
-            raise RulesError(f"{path}:{lineno}: expected account_id,value")
+            raise RulesError(f"{shown(path)}:{lineno}: expected account_id,value")
         account, value = row[0].strip(), row[1].strip()
         if not _ACCOUNT_RE.fullmatch(account):
-            raise RulesError(f"{path}:{lineno}: account id {account!r} is not 12 digits")
+            raise RulesError(f"{shown(path)}:{lineno}: account id {account!r} is not 12 digits")
         if account in out and out[account] != value:
-            raise RulesError(f"{path}:{lineno}: account {account} is mapped twice")
+            raise RulesError(f"{shown(path)}:{lineno}: account {account} is mapped twice")
         out[account] = value
     return out
 
@@ -387,7 +428,7 @@ def compile_source(spec: Any, base: Path) -> Source:
         return Source("account_map", "account_map", accounts=dict(spec.accounts or {}))
     patterns = tuple(
         (
-            _glob(p.pattern) if p.pattern is not None else re.compile(p.regex or ""),
+            _glob(p.pattern) if p.pattern is not None else compile_regex(p.regex or ""),
             p.pattern is not None,
             p.value,
             f"principal_pattern:{p.pattern if p.pattern is not None else p.regex}",
@@ -487,47 +528,35 @@ def _dotted(parts: list[str]) -> str:
 
 def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules file; any problem is a ``RulesError`` naming ``file:line:column``."""
-    import yaml
     from pydantic import ValidationError
 
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise RulesError(f"rules file {path}: {e.strerror or e}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
-        raise RulesError(f"{where}: not valid YAML: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:
-        raise RulesError(f"{path}:1:1: not valid YAML: {e}") from None
+    text = read_setting_file(path, "rules file", RULES_MAX_BYTES, RulesError)
+    root, data = load_yaml(text, path, RulesError)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise RulesError(
-            f"{path}:1:1: a rules file is a mapping (dimensions:, shared_costs:, budgets:, alerts:)"
+            f"{shown(path)}:1:1: a rules file is a mapping (dimensions:, shared_costs:, budgets:, alerts:)"
         )
     try:
         model = RulesFile.model_validate(data)
     except ValidationError as e:
         errors = e.errors(include_url=False)
         first = errors[0]
-        node, shown = _node_at(root, first["loc"], missing=first["type"] == "missing")
+        node, parts = _node_at(root, first["loc"], missing=first["type"] == "missing")
         msg = str(first["msg"]).removeprefix("Value error, ")
         more = (
             f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
             if len(errors) > 1
             else ""
         )
-        raise RulesError(f"{_where(path, node)}: {_dotted(shown)}: {msg}{more}") from None
+        raise RulesError(visible(f"{_where(path, node)}: {_dotted(parts)}: {msg}{more}")) from None
     problem = _cross_references(model)
     if problem is not None:
         loc, msg = problem
-        node, shown = _node_at(root, loc, key=loc[0] == "dimensions" and len(loc) == 2)
-        raise RulesError(f"{_where(path, node)}: {_dotted(shown)}: {msg}")
+        node, parts = _node_at(root, loc, key=loc[0] == "dimensions" and len(loc) == 2)
+        raise RulesError(visible(f"{_where(path, node)}: {_dotted(parts)}: {msg}"))
     base = path.resolve().parent
     dimensions: dict[str, RuleDimension] = {}
     for name, spec in model.dimensions.items():
@@ -537,7 +566,7 @@ def load_rules(path: str | Path) -> Rules:
                 sources.append(compile_source(src, base))
             except RulesError as e:
                 node, _ = _node_at(root, ("dimensions", name, "sources", i, "file"))
-                raise RulesError(f"{e} (account_map at {_where(path, node)})") from None
+                raise RulesError(visible(f"{e} (account_map at {_where(path, node)})")) from None
         dimensions[name] = RuleDimension(
             name, tuple(sources), frozenset(spec.allowed) if spec.allowed is not None else None
         )
@@ -558,7 +587,9 @@ def find_rules(explicit: str | Path | None = None, configured: str | Path | None
     if configured is not None:
         return load_rules(configured)
     default = Path(RULES_FILE_NAME)
-    return load_rules(default) if default.is_file() else None
+    # Whatever stands under that name is meant as the rules file: a FIFO, a directory or a link to
+    # /dev/zero is refused by load_rules, not silently skipped.
+    return load_rules(default) if os.path.lexists(default) else None
 
 
 # --- resolving dimensions over attribution_lines.sql rows -------------------------------------------------

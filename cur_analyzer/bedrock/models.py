@@ -80,6 +80,25 @@ def _scope_of_prefixed(model_id: str) -> tuple[str, str]:
     return "in_region", model_id
 
 
+def _listing_problem(listing: object) -> str | None:
+    """What keeps a parsed JSON from being a listing ``from_listing`` can read, or None."""
+    if not isinstance(listing, dict):
+        return "expected a JSON object with inferenceProfileSummaries"
+    summaries = listing.get("inferenceProfileSummaries", [])
+    if not isinstance(summaries, list):
+        return "inferenceProfileSummaries is not a list"
+    for i, p in enumerate(summaries):
+        where = f"inferenceProfileSummaries[{i}]"
+        if not isinstance(p, dict) or not isinstance(p.get("inferenceProfileArn"), str):
+            return f"{where} has no inferenceProfileArn string"
+        models = p.get("models", [])
+        if not isinstance(models, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("modelArn"), str) for m in models
+        ):
+            return f"{where}.models is not a list of {{modelArn: ...}}"
+    return None
+
+
 class ProfileMap:
     """Application inference profile ARN -> the model it copies, from the JSON of
     ``aws bedrock list-inference-profiles --type-equals APPLICATION`` (or a live ListInferenceProfiles)."""
@@ -102,14 +121,28 @@ class ProfileMap:
 
     @classmethod
     def load(cls, path: str | Path) -> ProfileMap:
+        """A saved listing, read like every settings file (``setting_files.read_setting_file``); any
+        problem is one line naming the file (and ``line:column`` for bad JSON)."""
         import json
 
         from cur_analyzer.errors import UserInputError
+        from cur_analyzer.setting_files import PROFILES_MAX_BYTES, read_setting_file, shown
 
+        what = "profiles: a list-inference-profiles JSON"
+        text = read_setting_file(path, what, PROFILES_MAX_BYTES)
         try:
-            return cls.from_listing(json.loads(Path(path).read_text()))
-        except (OSError, ValueError, KeyError) as e:
-            raise UserInputError(f"--profiles {path}: not a list-inference-profiles JSON ({e})") from None
+            listing = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise UserInputError(
+                f"{shown(path)}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} ({what})"
+            ) from None
+        except (ValueError, RecursionError) as e:  # an integer too long to convert, nesting too deep
+            reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
+            raise UserInputError(f"{shown(path)}: not valid JSON: {reason} ({what})") from None
+        problem = _listing_problem(listing)
+        if problem:
+            raise UserInputError(f"{shown(path)}: {problem} ({what})")
+        return cls.from_listing(listing)
 
     @classmethod
     def from_aws(cls, bedrock_client: object) -> ProfileMap:

@@ -3,7 +3,8 @@
 
 Money cells are numbers (the exact ``Decimal``) with a 2-place number format, so finance can sum them;
 percent columns are numbers shown with a ``%`` suffix (16.9 = 16.9 %). A view left out for a missing
-input still gets its sheet, holding the sentence that says why. Computes nothing.
+input still gets its sheet, holding the sentence that says why. Computes nothing. Every cell, heading and
+note goes through ``xlsx_safe``: text that would start a formula is prefixed with ``'``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from cur_analyzer.render._escape import xlsx_safe
 
 if TYPE_CHECKING:
     from cur_analyzer.reports.monthly import MonthlyReport, PackView
@@ -55,18 +58,18 @@ def _sheet(wb: Any, view: PackView, report: MonthlyReport) -> None:
 
     ws = wb.create_sheet(SHEET_NAMES.get(view.key, view.key[:31]))
     bold = Font(bold=True)
-    ws.append([view.title])
+    ws.append([xlsx_safe(view.title)])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([view.intro] if view.intro else [])
+    ws.append([xlsx_safe(view.intro)] if view.intro else [])
     ws["A2"].font = Font(italic=True, color="5F6B7A")
     if view.omitted:
-        ws.append([view.omitted])
+        ws.append([xlsx_safe(view.omitted)])
         ws.column_dimensions["A"].width = 110
         return
     columns = view.columns
     header_row = ws.max_row + 2
     for i, c in enumerate(columns, start=1):
-        cell = ws.cell(row=header_row, column=i, value=view.label(c))
+        cell = ws.cell(row=header_row, column=i, value=xlsx_safe(view.label(c)))
         cell.font = bold
         cell.fill = PatternFill("solid", fgColor="F0F3F7")
         cell.alignment = Alignment(horizontal="right" if c in view.money_columns else "left")
@@ -80,7 +83,7 @@ def _sheet(wb: Any, view: PackView, report: MonthlyReport) -> None:
                     fmt = _summary_format(row)
                 else:
                     fmt = _format(view, c, value)
-                cell = ws.cell(row=row_no, column=i, value=value)
+                cell = ws.cell(row=row_no, column=i, value=xlsx_safe(value))
                 if fmt and isinstance(value, int | Decimal):
                     cell.number_format = fmt
                 if kind == "summary" and row.get(columns[0]) == "Total":
@@ -89,7 +92,7 @@ def _sheet(wb: Any, view: PackView, report: MonthlyReport) -> None:
         row_no += 1
         for n in view.footer:
             row_no += 1
-            ws.cell(row=row_no, column=1, value=n).font = Font(color="5F6B7A")
+            ws.cell(row=row_no, column=1, value=xlsx_safe(n)).font = Font(color="5F6B7A")
     if view.key == "summary":
         row_no += 1
         for label, value in [
@@ -97,8 +100,8 @@ def _sheet(wb: Any, view: PackView, report: MonthlyReport) -> None:
             *report.inputs.items(),
         ]:
             row_no += 1
-            ws.cell(row=row_no, column=1, value=label).font = bold
-            ws.cell(row=row_no, column=2, value=value)
+            ws.cell(row=row_no, column=1, value=xlsx_safe(label)).font = bold
+            ws.cell(row=row_no, column=2, value=xlsx_safe(value))
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     if view.rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{header_row + len(view.rows)}"

@@ -4,13 +4,16 @@ import csv
 import io
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
-from cur_analyzer.errors import UserInputError
+from cur_analyzer.errors import UserInputError, exit_code_for
+from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines, xlsx_safe
 from cur_analyzer.render._tabular import Tabular
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx", "md")
@@ -32,6 +35,15 @@ def _text(value: Any, precision: int | None = None) -> str:
     return str(value)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _csv_cell(value: Any) -> str:
+    """Numbers as they are (a negative stays a number); any other text neutralised for spreadsheets."""
+    return _text(value) if _is_number(value) else formula_safe(_text(value))
+
+
 def json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -42,10 +54,12 @@ def json_default(value: Any) -> Any:
 
 def _csv(t: Tabular) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(t.columns)
+    # RFC 4180 line ends: the csv module quotes a field holding any character of the line terminator, so
+    # with "\n" alone a bare "\r" in a value went out unquoted and split the row in a spreadsheet
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([_csv_cell(c) for c in t.columns])
     for row in t.rows:
-        w.writerow([_text(row.get(c)) for c in t.columns])
+        w.writerow([_csv_cell(row.get(c)) for c in t.columns])
     return buf.getvalue()
 
 
@@ -55,15 +69,15 @@ def _json(t: Tabular) -> str:
 
 def _md(t: Tabular, precision: int) -> str:
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(md_safe(c) for c in cells) + " |"
 
-    out = [f"## {t.title}", "", line(t.columns)]
+    out = [f"## {md_safe(t.title)}", "", line(t.columns)]
     out.append(
         "|" + "|".join("---:" if c in t.money_columns or c == "lines" else "---" for c in t.columns) + "|"
     )
     for row in [*t.rows, *t.summary_rows]:
         out.append(line([_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns]))
-    out += [""] + [f"- {n}" for n in t.footer]
+    out += [""] + [f"- {md_safe(n)}" for n in t.footer]
     return "\n".join(out) + "\n"
 
 
@@ -97,12 +111,13 @@ def _xlsx(t: Tabular) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = (t.title or "report")[:31].replace("/", "-").replace(":", "-")
-    ws.append(t.columns)
+    # Excel refuses a sheet name with any of []:*?/\ or longer than 31 characters
+    ws.title = re.sub(r"[\[\]:*?/\\]", "-", visible(t.title or "report"))[:31].strip("'") or "report"
+    ws.append([xlsx_safe(c) for c in t.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in t.rows:
-        ws.append([row.get(c) for c in t.columns])
+        ws.append([xlsx_safe(row.get(c)) for c in t.columns])
     for i, c in enumerate(t.columns, start=1):
         if c in t.money_columns:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
@@ -110,34 +125,47 @@ def _xlsx(t: Tabular) -> bytes:
     if t.footer:
         notes = wb.create_sheet("notes")
         for n in t.footer:
-            notes.append([n])
+            notes.append([xlsx_safe(n)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _terminal_text(value: str, style: str = "") -> Any:
+    """A rich ``Text``: never parsed as markup (``[/bold]``, ``[link=...]``) or emoji codes, with every
+    control character shown as its escape (an ANSI sequence in a tag value prints as ``\\x1b[31m``)."""
+    from rich.text import Text
+
+    return Text(visible(value), style=style)
 
 
 def _table(t: Tabular, precision: int, file: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=t.title, show_footer=False, title_justify="left")
+    def cells(row: dict[str, Any]) -> list[Any]:
+        return [
+            _terminal_text(_text(row.get(c), precision if c in t.money_columns else None)) for c in t.columns
+        ]
+
+    # Data reaches rich only as Text objects, never as a markup string: a string is parsed for markup
+    table = Table(title=_terminal_text(t.title), show_footer=False, title_justify="left")
     for c in t.columns:
-        table.add_column(c, justify="right" if c in t.money_columns or c == "lines" else "left")
+        table.add_column(
+            _terminal_text(c), justify="right" if c in t.money_columns or c == "lines" else "left"
+        )
     for row in t.rows:
-        table.add_row(*[_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns])
+        table.add_row(*cells(row))
     if t.summary_rows:
         table.add_section()
         for row in t.summary_rows:
-            table.add_row(
-                *[_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns],
-                style="bold",
-            )
+            table.add_row(*cells(row), style="bold")
     # A terminal wraps at its width; a file or pipe gets the table at its natural width, unwrapped.
     width = Console(file=file).width if getattr(file, "isatty", lambda: False)() else 250
     console = Console(file=file, width=width)
     console.print(table)
     for n in t.footer:
-        console.print(f"[dim]{n}[/dim]", highlight=False)
+        console.print(_terminal_text(n, style="dim"), highlight=False)
 
 
 def render(t: Tabular, fmt: str = "table", output: str | Path | None = None, precision: int = 2) -> None:
@@ -166,6 +194,10 @@ def render(t: Tabular, fmt: str = "table", output: str | Path | None = None, pre
     if output is None:
         if isinstance(payload, bytes):
             sys.stdout.buffer.write(payload)
+        elif sys.stdout.isatty():
+            # csv keeps a value's bytes for the programs that read it; a person reading it on a terminal
+            # must not have an ANSI escape in a tag value recolour or clear the screen
+            sys.stdout.write(visible_lines(payload))
         else:
             sys.stdout.write(payload)
         return
@@ -173,9 +205,60 @@ def render(t: Tabular, fmt: str = "table", output: str | Path | None = None, pre
 
 
 def write_atomically(path: Path, payload: str | bytes) -> None:
-    if path.parent and not path.parent.exists():
-        raise UserInputError(f"--output {path}: folder {path.parent} does not exist")
+    """Write ``payload`` to ``path`` without ever swapping what is there for something else.
+
+    - a new path, or a regular file: written to a temporary file in the same folder, then renamed over
+      the path, so a reader never sees half a report and a failed write leaves the old file intact;
+    - a FIFO or a character device (``-o /dev/stdout``, ``/dev/null``, a named pipe), or a symbolic link to
+      one of those or to a regular file: written *through*, in place, like the shell's ``>``: the link,
+      pipe or device stays what it is (never replaced by a regular file). A link's target file is
+      truncated and rewritten, not replaced atomically;
+    - a folder, a socket, a block device or a dangling symbolic link: refused (``UserInputError``, exit 2).
+
+    Any OS error while writing (full disk, permission, read-only file system) is a ``UserInputError``
+    naming the path; the temporary file is removed.
+    """
+    path = Path(path)
+    mode = check_output_path(path)
     data = payload.encode() if isinstance(payload, str) else payload
+    try:
+        if mode is None:
+            _replace(path, data)
+        else:
+            _write_through(path, data, binary=isinstance(payload, bytes))
+    except OSError as e:
+        raise UserInputError(f"cannot write {path}: {_reason(e)}") from e
+
+
+def check_output_path(path: Path) -> int | None:
+    """Refuse an output path that can never be written (see ``write_atomically``); call it before long
+    work to fail fast. Returns None when the path is to be replaced atomically, else the ``st_mode`` of
+    what will be written through."""
+    path = Path(path)
+    try:
+        st = path.stat()  # follows a symbolic link: what a write would reach
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise UserInputError(
+                f"output {path} is a symbolic link to nothing: remove it or name another file"
+            ) from None
+        if path.parent and not path.parent.exists():
+            raise UserInputError(f"output {path}: folder {path.parent} does not exist") from None
+        return None
+    except OSError as e:
+        raise UserInputError(f"cannot write {path}: {_reason(e)}") from e
+    if stat.S_ISDIR(st.st_mode):
+        raise UserInputError(f"output {path} is a folder: name a file to write")
+    if stat.S_ISREG(st.st_mode) and not path.is_symlink():
+        return None
+    if stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+        return st.st_mode
+    if stat.S_ISBLK(st.st_mode):
+        raise UserInputError(f"output {path} is a block device: name a regular file")
+    raise UserInputError(f"output {path} is a socket or other special file: name a regular file")
+
+
+def _replace(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         # mkstemp makes the file private (0600); a report is meant to be shared like any other file
@@ -188,3 +271,17 @@ def write_atomically(path: Path, payload: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_through(path: Path, data: bytes, binary: bool) -> None:
+    # no O_CREAT: if the pipe or device vanished since the check, fail rather than create a regular file
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NOCTTY)
+    with os.fdopen(fd, "wb") as f:
+        if binary and f.isatty():
+            raise UserInputError(f"output {path} is a terminal and this format is binary: name a file")
+        f.write(data)
+
+
+def _reason(error: OSError) -> str:
+    """The one-line reason of an OS error, without the (temporary) file name it carries."""
+    return exit_code_for(OSError(error.errno, error.strerror))[1]

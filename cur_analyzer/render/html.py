@@ -489,6 +489,9 @@ def _waterfall(view: PackView, cur: str) -> Any:
 def _chart(view: PackView, cur: str) -> Any | None:
     if view.omitted or not view.rows:
         return None
+    # the currency code comes from the data and lands in hover templates and axis titles, which plotly
+    # reads as its little HTML: escaped like every label
+    cur = _label(cur)
     if view.key == "team":
         return _ranking(view, "team", cur, stacked="shared" in view.columns)
     if view.key == "principal":
