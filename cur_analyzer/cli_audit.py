@@ -56,7 +56,7 @@ def coverage(
             min=0,
             max=100,
             callback=finite_percent,
-            help="Exit 1 when a key's coverage is below PCT percent (for CI)."
+            help="Exit 1 when a key's coverage is below PCT percent (for CI).",
         ),
     ] = None,
     fail_on: Annotated[
