@@ -318,10 +318,12 @@ def _not_run(suite: str, e: dict[str, Any], why: str) -> CheckResult:
 
 
 # --- frames ---------------------------------------------------------------------------------------------
-def _type_family(t: pa.DataType) -> str | None:
-    """The Athena type family of an Arrow result column (None: all NULL, cannot tell)."""
+def _type_family(t: pa.DataType | str) -> str | None:
+    """The Athena type family of an Arrow result column (None: all NULL, cannot tell); a str is one already."""
     import pyarrow as pa
 
+    if isinstance(t, str):
+        return t
     if pa.types.is_null(t):
         return None
     if pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", bool)(t):
@@ -345,7 +347,7 @@ def _schema_family(athena_type: str) -> str:
     return athena_type.split("<", 1)[0].strip().lower()
 
 
-def columns_frame(present: Iterable[str], result_types: dict[str, pa.DataType]) -> pd.DataFrame:
+def columns_frame(present: Iterable[str], result_types: dict[str, pa.DataType | str]) -> pd.DataFrame:
     """One row per column the checks need: missing (required / optional) and type mismatches vs schema.py."""
     import pandas as pd
 
@@ -414,7 +416,9 @@ def _run_cur(engine: Engine, month: str, service: str, report: CheckReport) -> N
     table = None
     if not missing:
         table = engine.query(FRAME_SQL["lines"], {"month": month, "service": service})
-    types = {f.name: f.type for f in table.schema} if table is not None else {}
+    types: dict[str, pa.DataType | str] = {f.name: f.type for f in table.schema} if table is not None else {}
+    if stored_types := getattr(engine, "stored_types", None):
+        types |= stored_types()  # the files' own types: a column the engine converts on reading still fails
     cols = columns_frame(present, types)
     results = _validate("cur", "columns", frames["columns"], cols, {})
     report.results += [_result("cur", "columns", e, results[e["meta"]["check"]]) for e in frames["columns"]]

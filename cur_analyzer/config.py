@@ -25,8 +25,9 @@ from pydantic_settings import (
 )
 
 from cur_analyzer.errors import UserInputError
-from cur_analyzer.setting_files import CONFIG_MAX_BYTES, read_setting_file, shown
+from cur_analyzer.setting_files import CONFIG_MAX_BYTES, read_setting_file
 from cur_analyzer.sql import IDENTIFIER_RE
+from cur_analyzer.text import shown
 
 CONFIG_FILE_NAME = "cur-analyzer.toml"
 CONFIG_ENV = "CUR_ANALYZER_CONFIG"

@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 from cur_analyzer.attribution import validate_month
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.text import first_invisible, visible
 
 try:  # POSIX only; where it is missing the pull runs without the lock (see _locked)
     import fcntl
@@ -50,9 +51,6 @@ _NAME_MAX_BYTES = 255
 #: an ETag cache holds ~150 bytes a file: far more than any export, small enough to never exhaust memory
 _ETAGS_MAX_BYTES = 64 * 1024 * 1024
 _CHUNK_BYTES = 1024 * 1024
-#: Unicode categories that are not visible text: control and format characters (bidi overrides included),
-#: surrogates, private use, unassigned, line and paragraph separators
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 #: lines of refused / changed objects the summary lists before it only counts the rest
 _SUMMARY_LIST_MAX = 20
 
@@ -109,16 +107,6 @@ def _listed(what: str, notes: list[ObjectNote]) -> list[str]:
     return lines
 
 
-def visible(text: str) -> str:
-    """``text`` with every invisible character written as an escape, so a key cannot drive the terminal."""
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii")
-        if ch == "\\" or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
-        else ch
-        for ch in text
-    )
-
-
 def split_s3(uri: str) -> tuple[str, str]:
     m = _S3_RE.match(uri or "")
     if not m:
@@ -134,9 +122,8 @@ def segment_problem(segment: str) -> str | None:
         return f"it has a {segment!r} path segment"
     if "/" in segment or "\\" in segment:
         return "it has a slash or backslash inside one name"
-    for ch in segment:
-        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
-            return f"it has the control or invisible character U+{ord(ch):04X}"
+    if (ch := first_invisible(segment)) is not None:
+        return f"it has the control or invisible character U+{ord(ch):04X}"
     if len(segment.encode("utf-8")) > _NAME_MAX_BYTES:
         return f"a path segment is longer than {_NAME_MAX_BYTES} bytes"
     return None

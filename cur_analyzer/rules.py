@@ -71,9 +71,8 @@ from cur_analyzer.setting_files import (
     RULES_MAX_BYTES,
     load_yaml,
     read_setting_file,
-    shown,
-    visible,
 )
+from cur_analyzer.text import shown, visible
 
 RULES_FILE_NAME = "cur-analyzer.rules.yaml"
 #: Tag lookups one ``attribution_lines.sql`` run can bind (``slot1`` … ``slot8``).

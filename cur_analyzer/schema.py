@@ -187,6 +187,25 @@ OPTIONAL_GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: The number columns the reports turn into money (``CAST(... AS DECIMAL(38, 10))`` in ``athena/``). A value
+#: there must be a finite number below 1e28 in magnitude (DECIMAL(38,10) keeps 28 digits before the point):
+#: the DuckDB engine names the column, file and line count of any other value, and
+#: ``check_cur_lines.sql`` tests every one of them.
+AMOUNT_COLUMNS: tuple[str, ...] = (
+    "line_item_unblended_cost",
+    "line_item_net_unblended_cost",
+    "line_item_usage_amount",
+    "pricing_public_on_demand_cost",
+    "savings_plan_savings_plan_effective_cost",
+    "savings_plan_net_savings_plan_effective_cost",
+    "savings_plan_total_commitment_to_date",
+    "savings_plan_used_commitment",
+    "reservation_effective_cost",
+    "reservation_net_effective_cost",
+    "reservation_unused_amortized_upfront_fee_for_billing_period",
+    "reservation_unused_recurring_fee",
+)
+
 #: Columns without which no report can run.
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "bill_billing_period_start_date",

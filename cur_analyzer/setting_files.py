@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.text import shown
 
 MiB = 1024 * 1024
 RULES_MAX_BYTES = 1 * MiB
@@ -112,26 +113,6 @@ def read_setting_file(
         return data[bom:].decode("utf-8")
     except UnicodeDecodeError as e:
         raise refuse(f"is not a text file: byte {bom + e.start + 1} is not UTF-8") from None
-
-
-def _is_control(c: str) -> bool:
-    # C0, DEL and C1 controls, and the two separators str.splitlines also breaks a line at
-    return ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029"
-
-
-def shown(path: str | Path) -> str:
-    """A path as an error line shows it: quoted with escapes when it holds a control character, so a
-    file name can neither break the one line nor reach the terminal as an escape sequence."""
-    text = str(path)
-    return repr(text) if any(_is_control(c) for c in text) else text
-
-
-def visible(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\r``, ``\\x1b``): a message
-    that quotes a value from a file stays one line and carries no terminal escape sequence."""
-    if not any(_is_control(c) for c in text):
-        return text
-    return "".join(repr(c)[1:-1] if _is_control(c) else c for c in text)
 
 
 # --- YAML ------------------------------------------------------------------------------------------------

@@ -378,7 +378,7 @@ def test_check_json_lists_every_expectation_with_its_failing_share_and_examples(
     doc = json.loads(out.stdout)
     assert doc["month"] == MONTH and doc["suites"] == ["cur", "logs"] and doc["ok"] is False
     by_check = {(r["suite"], r["check"]): r for r in doc["results"]}
-    assert len(by_check) == len(doc["results"]) == 21
+    assert len(by_check) == len(doc["results"]) == 23
     neg = by_check[("cur", "bedrock_cost_not_negative")]
     assert neg["status"] == "FAIL" and neg["examples"] == ["-0.006"]
     assert neg["unexpected_count"] == 1 and neg["unexpected_percent"] == pytest.approx(100 / 6)

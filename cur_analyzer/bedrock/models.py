@@ -126,7 +126,8 @@ class ProfileMap:
         import json
 
         from cur_analyzer.errors import UserInputError
-        from cur_analyzer.setting_files import PROFILES_MAX_BYTES, read_setting_file, shown
+        from cur_analyzer.setting_files import PROFILES_MAX_BYTES, read_setting_file
+        from cur_analyzer.text import shown
 
         what = "profiles: a list-inference-profiles JSON"
         text = read_setting_file(path, what, PROFILES_MAX_BYTES)

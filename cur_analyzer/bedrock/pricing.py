@@ -19,7 +19,8 @@ from pathlib import Path
 
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.resources import bedrock_data
-from cur_analyzer.setting_files import PRICES_MAX_BYTES, read_setting_file, shown
+from cur_analyzer.setting_files import PRICES_MAX_BYTES, read_setting_file
+from cur_analyzer.text import shown
 
 ONE_MILLION = Decimal(1_000_000)
 PRICE_COLUMNS = ("price_key", "region", "meter", "tier", "scope", "usd_per_1m", "source", "effective_date")

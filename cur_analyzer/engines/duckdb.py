@@ -4,6 +4,12 @@ A CUR source is an export folder (holding ``data/`` and ``metadata/``), any fold
 ``BILLING_PERIOD=YYYY-MM`` folder, or parquet files. The export is exposed as a view ``cur2`` with every
 column of ``schema.CUR_COLUMNS`` (absent optional columns as typed NULLs) plus ``billing_period`` from
 the Hive partition, so every SQL file resolves whatever options the export was created with.
+
+The files are data other people write, so the reader trusts nothing about them: the type every file
+stores each column with is read from the parquet footers (no scan), and a shape the SQL cannot use is
+refused before any query runs, naming the column and the file (``_duckdb_cur_types``). A bad value (NaN,
+infinite, too large for DECIMAL(38,10), text that is not a number) costs nothing until a report's DECIMAL
+cast fails on it; then one diagnosis query names the column, the files and how many lines.
 """
 
 from __future__ import annotations
@@ -13,12 +19,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from cur_analyzer import schema, sql
+from cur_analyzer.engines._duckdb_cur_types import (
+    StoredColumn,
+    athena_family,
+    athena_to_duckdb_type,
+    bad_number_tests,
+    files_text,
+    quote,
+    top_level_columns,
+    view_expression,
+)
 from cur_analyzer.engines._duckdb_logs import logs_view_sql, resolve_logs
 from cur_analyzer.errors import UserInputError
 
@@ -70,21 +86,15 @@ def resolve_cur(paths: Path | Sequence[Path]) -> CurFiles:
         if not found:
             raise UserInputError(f"--cur {p}: no CUR parquet files under this folder")
         files += found
+    by_real_path: dict[Path, Path] = {}
+    for f in files:  # a file named twice (a folder and a file in it) is read once, not counted twice
+        by_real_path.setdefault(f.resolve(), f)
+    files = list(by_real_path.values())
     roots = sorted({_export_root(f) for f in files if _period_of(f)})
     if len(roots) > 1:
         listed = ", ".join(str(r) for r in roots[:5])
         raise UserInputError(f"--cur holds {len(roots)} exports ({listed}); point it at one of them")
     return CurFiles(tuple(files), tuple(_period_of(f) for f in files))
-
-
-def _duckdb_type(athena_type: str) -> str:
-    from sqlglot import exp
-
-    return exp.DataType.build(athena_type, dialect="athena").sql("duckdb")
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 class DuckDBEngine:
@@ -103,6 +113,9 @@ class DuckDBEngine:
         self._cur = resolve_cur(cur) if cur is not None else None
         self._logs = resolve_logs(logs) if logs is not None else None
         self._con = duckdb.connect(config={"threads": threads} if threads else {})
+        # the footers the column probe reads serve the view and every query after it (keyed by file and
+        # modification time, so a changed file is read again)
+        self._con.execute("SET parquet_metadata_cache = true")
         self._views: set[str] = set()
         if on_progress is not None:
             # progress_bar_time 0: report from the first row group; print false: we draw it ourselves
@@ -121,15 +134,40 @@ class DuckDBEngine:
         return f"read_parquet(?, union_by_name=true, hive_partitioning={hive})"
 
     @cached_property
+    def _stored_columns(self) -> dict[str, StoredColumn]:
+        """Every top-level column of every file with the type each file stores it as, from the footers."""
+        paths = self._paths(self._require_cur())
+        schema_sql = "SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(?)"
+        try:
+            rows = self._con.execute(schema_sql + " ORDER BY file_name, column_id", [paths]).fetchall()
+        except duckdb.Error as e:  # the SQL is fixed: only a file can fail it (a damaged footer)
+            bad = self._first_failing(paths, schema_sql)
+            raise UserInputError(
+                f"cannot read the CUR parquet file {bad or '(one of them)'}: {_first_line(e)}"
+            ) from e
+        return top_level_columns(rows)
+
+    def _first_failing(self, files: Sequence[str], one_file_sql: str) -> str | None:
+        """The first file ``one_file_sql`` (its ``?`` one file name) fails on: on an error path only."""
+        for f in files:
+            try:
+                self._con.execute(one_file_sql, [f]).fetchall()
+            except duckdb.Error:
+                return f
+        return None
+
+    @cached_property
     def _file_columns(self) -> dict[str, str]:
-        cur = self._require_cur()
-        rel = self._guard(
-            lambda: self._con.sql(
-                f"DESCRIBE SELECT * FROM {self._read_parquet_sql(cur)}",  # noqa: S608 - paths are bound
-                params=[self._paths(cur)],
-            )
-        )
-        return {row[0].lower(): row[0] for row in rel.fetchall()}
+        """Lower-case column name -> the name as the files write it (``billing_period`` from the folders)."""
+        names = {key: c.name for key, c in self._stored_columns.items()}
+        if self._require_cur().partitioned:
+            names["billing_period"] = "billing_period"
+        return names
+
+    def stored_types(self) -> dict[str, str]:
+        """The Athena type family each CUR column is stored with (``double``, ``string``, ``map``...): what
+        the data checks compare with schema.py, whatever the view converted."""
+        return {key: athena_family(c.type) for key, c in self._stored_columns.items() if c.family != "null"}
 
     def _paths(self, cur: CurFiles) -> list[str]:
         return [str(f) for f in cur.files]
@@ -142,7 +180,9 @@ class DuckDBEngine:
         if cur.partitioned:
             return sorted({p for p in cur.periods if p})
         self._ensure_cur_view()
-        rows = self._guard(lambda: self._con.sql("SELECT DISTINCT billing_period FROM cur2").fetchall())
+        rows = self._guard(
+            lambda: self._con.sql("SELECT DISTINCT billing_period FROM cur2").fetchall(), source=_CUR_ONLY
+        )
         return sorted(r[0] for r in rows if r[0])
 
     def _ensure_cur_view(self) -> None:
@@ -155,21 +195,23 @@ class DuckDBEngine:
             raise UserInputError(
                 f"--cur does not look like a CUR 2.0 export: missing columns {', '.join(missing_required)}"
             )
+        stored = self._stored_columns
         select = [
-            f"{_quote(present[c.name])} AS {c.name}"
-            if c.name in present
-            else f"CAST(NULL AS {_duckdb_type(c.type)}) AS {c.name}"
+            f"{view_expression(c, stored[c.name])} AS {c.name}"
+            if c.name in stored
+            else f"CAST(NULL AS {athena_to_duckdb_type(c.type)}) AS {c.name}"
             for c in schema.CUR_COLUMNS
         ]
         if cur.partitioned:
-            select.append(f"{_quote(present['billing_period'])} AS billing_period")
+            select.append("billing_period")
         else:
             select.append("strftime(bill_billing_period_start_date, '%Y-%m') AS billing_period")
         rel = self._guard(
             lambda: self._con.sql(
                 f"SELECT {', '.join(select)} FROM {self._read_parquet_sql(cur)}",  # noqa: S608 - schema.py names
                 params=[self._paths(cur)],
-            )
+            ),
+            source=_CUR_ONLY,
         )
         rel.create_view(schema.CUR_TABLE, replace=True)
         self._views.add(schema.CUR_TABLE)
@@ -181,7 +223,9 @@ class DuckDBEngine:
         if not self._logs:
             raise UserInputError("no invocation logs: pass --logs PATH (a folder in the S3 AWSLogs/ layout)")
         text = logs_view_sql()
-        rel = self._guard(lambda: self._con.sql(text, params=[[str(f) for f in self._logs]]))
+        rel = self._guard(
+            lambda: self._con.sql(text, params=[[str(f) for f in self._logs]]), source=_LOGS_ONLY
+        )
         rel.create_view(schema.LOGS_TABLE, replace=True)
         self._views.add(schema.LOGS_TABLE)
 
@@ -195,10 +239,12 @@ class DuckDBEngine:
             self._ensure_logs_view()
         text = sql.for_duckdb(name)
         values = q.bind(params)
+        source = frozenset(s for s, table in _TABLE_SOURCES.items() if table in tables)
+        month = params.get("month") if isinstance(params.get("month"), str) else None
         run = lambda: self._con.sql(text, params=values).to_arrow_table()  # noqa: E731
         if self._on_progress is None:
-            return self._guard(run)
-        return self._guard(lambda: self._with_progress(name, run))
+            return self._guard(run, source=source, month=month)
+        return self._guard(lambda: self._with_progress(name, run), source=source, month=month)
 
     def _with_progress(self, name: str, run: Callable[[], T]) -> T:
         """Run the query on a worker thread while this one reports DuckDB's own progress estimate."""
@@ -223,17 +269,102 @@ class DuckDBEngine:
             raise result["error"]
         return result["value"]
 
-    def _guard(self, run: Callable[[], T]) -> T:
-        """Run a DuckDB call, turning read errors of the user's files into one clear line."""
+    def _guard(self, run: Callable[[], T], *, source: frozenset[str], month: str | None = None) -> T:
+        """Run a DuckDB call, turning what the user's files cause into one clear line naming the source
+        (``_CUR``, ``_LOGS`` or both, as the query's tables say); anything else is a bug and goes on."""
         try:
             return run()
-        except (duckdb.IOException, duckdb.InvalidInputException) as e:
-            raise UserInputError(f"cannot read the CUR parquet files: {_first_line(e)}") from e
+        except (duckdb.ConversionException, duckdb.OutOfRangeException) as e:
+            # A report's DECIMAL cast met a value it cannot hold: only now pay for a scan that says which.
+            if _CUR in source and (found := self._bad_numbers(month)):
+                raise UserInputError(found) from e
+            if _CUR in source and "overflow" in str(e).lower():
+                raise UserInputError(
+                    f"the CUR amounts{f' of {month}' if month else ''} add up beyond what DECIMAL(38,10) holds"
+                    f" (1e28): {_first_line(e)}"
+                ) from e
+            return self._unreadable(e, source)
         except duckdb.Error as e:
-            # A damaged file surfaces as a plain duckdb.Error naming the file; anything else is a bug.
-            if "parquet" in str(e).lower() or "file" in str(e).lower():
-                raise UserInputError(f"corrupt or unreadable parquet: {_first_line(e)}") from e
-            raise
+            # DuckDB's parquet reader fails a damaged page with a plain Error that names no file: find it
+            if _CUR in source and type(e) is duckdb.Error and (bad := self._damaged_file(month)):
+                raise UserInputError(f"corrupt or unreadable CUR parquet file {bad}: {_first_line(e)}") from e
+            return self._unreadable(e, source)
+
+    def _damaged_file(self, month: str | None) -> str | None:
+        """The first of the month's files whose view columns cannot be decoded (a scan: error path only)."""
+        names = [c.name for key, c in self._stored_columns.items() if key in schema.CUR_COLUMN_TYPES]
+        hashes = ", ".join(f"max(hash({quote(n)}))" for n in names) or "count(*)"
+        return self._first_failing(self._month_files(month), f"SELECT {hashes} FROM read_parquet(?)")  # noqa: S608
+
+    def _month_files(self, month: str | None) -> list[str]:
+        """The files that can hold ``month`` (all of them when the export is not partitioned)."""
+        cur = self._require_cur()
+        return [
+            str(f) for f, p in zip(cur.files, cur.periods, strict=True) if month is None or p in (month, None)
+        ]
+
+    def _unreadable(self, e: duckdb.Error, source: frozenset[str]) -> NoReturn:
+        what = self._source_named(str(e), source)
+        if isinstance(e, duckdb.IOException | duckdb.InvalidInputException):
+            raise UserInputError(f"cannot read {what}: {_first_line(e)}") from e
+        # A damaged file surfaces as a plain duckdb.Error naming the file; anything else is a bug.
+        if "parquet" in str(e).lower() or "file" in str(e).lower():
+            raise UserInputError(f"corrupt or unreadable {what}: {_first_line(e)}") from e
+        raise e
+
+    def _source_named(self, message: str, source: frozenset[str]) -> str:
+        """Which of the query's sources an error is about: the one whose file it names, else the query's."""
+        logs = [str(f) for f in self._logs or ()]
+        curs = self._paths(self._cur) if self._cur is not None else []
+        if _LOGS in source and any(f in message for f in logs):
+            return _SOURCE_TEXT[_LOGS]
+        if _CUR in source and any(f in message for f in curs):
+            return _SOURCE_TEXT[_CUR]
+        if source == {_CUR, _LOGS}:  # no file named: the reader that failed still says what it read
+            lowered = message.lower()
+            if any(word in lowered for word in ("csv", "json", "gzip")):
+                return _SOURCE_TEXT[_LOGS]
+            if "parquet" in lowered:
+                return _SOURCE_TEXT[_CUR]
+        return " or ".join(_SOURCE_TEXT[s] for s in (_CUR, _LOGS) if s in source) or "the input files"
+
+    def _bad_numbers(self, month: str | None) -> str | None:
+        """One line naming every amount column with values no DECIMAL(38,10) can hold: per column and kind
+        (NaN/infinite, too large, not a number), how many lines in which files; None when there are none.
+        Only the month's files are read when the export is partitioned."""
+        files = self._month_files(month)
+        checks = bad_number_tests(self._stored_columns)
+        if not checks or not files:
+            return None
+        counts = ", ".join(f"COUNT(*) FILTER (WHERE {cond})" for _n, _w, cond in checks)
+        try:
+            rows = self._con.execute(
+                f"SELECT filename, {counts} FROM read_parquet(?, union_by_name=true, filename=true)"  # noqa: S608 - names from schema.py
+                " GROUP BY filename ORDER BY filename",
+                [files],
+            ).fetchall()
+        except duckdb.Error:  # the files cannot tell: the caller reports the error it has
+            return None
+        found: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        for file, *numbers in rows:
+            for (name, what, _cond), n in zip(checks, numbers, strict=True):
+                if n:
+                    total, in_files = found.get((name, what), (0, []))
+                    found[(name, what)] = (total + n, [*in_files, file])
+        if not found:
+            return None
+        listed = "; ".join(
+            f"CUR {name}: {n:,} {'line is' if n == 1 else 'lines are'} {what} in {files_text(in_files)}"
+            for (name, what), (n, in_files) in found.items()
+        )
+        return f"{listed} (amounts must be finite numbers below 1e28, what DECIMAL(38,10) holds)"
+
+
+#: The sources a query can read, by the logical table that holds each
+_CUR, _LOGS = "cur", "logs"
+_TABLE_SOURCES = {_CUR: schema.CUR_TABLE, _LOGS: schema.LOGS_TABLE}
+_SOURCE_TEXT = {_CUR: "the CUR parquet files", _LOGS: "the invocation-log files"}
+_CUR_ONLY, _LOGS_ONLY = frozenset({_CUR}), frozenset({_LOGS})
 
 
 def _first_line(e: Exception) -> str:

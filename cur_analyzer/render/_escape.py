@@ -22,6 +22,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cur_analyzer.text import visible, visible_lines
+
+__all__ = ["formula_safe", "md_safe", "visible", "visible_lines", "xlsx_safe"]
+
 #: Characters that start a formula in Excel / LibreOffice (OWASP), plus their full-width forms, which some
 #: East-Asian locales turn into the ASCII ones on import.
 _FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
@@ -33,12 +37,6 @@ _FORMULA_RE = re.compile(r"^[\s\x00-\x1f\x7f-\x9f]*[=+\-@\uff1d\uff0b\uff0d\uff2
 #: left as it is (a reconciliation's "-12.3%" must not become the text "'-12.3%").
 _PLAIN_NUMBER_RE = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)%?")
 
-#: C0 and C1 controls, DEL, and the Unicode format characters that reorder or hide text on screen
-#: (bidi embeddings / overrides / isolates, zero-width characters, line and paragraph separators).
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
-)
-_LINE_END_RE = re.compile(r"(\r?\n)")
 #: What the xlsx format cannot store (the same class as openpyxl's ILLEGAL_CHARACTERS_RE).
 _XLSX_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -58,20 +56,6 @@ _MD_RE = re.compile("[" + re.escape("".join(_MD_ESCAPES)) + "]")
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(text: str) -> str:
-    """``text`` with every control or invisible formatting character shown as its escape (ESC as
-    ``\\x1b``, a newline as ``\\x0a``, a right-to-left override as ``\\u202e``), so printing it cannot
-    move the cursor, recolour, clear, split or reorder what a terminal shows. For one line of stderr as
-    much as for a table cell."""
-    return _INVISIBLE_RE.sub(_escape_char, text)
-
-
-def visible_lines(text: str) -> str:
-    """Like ``visible``, for text of many lines: its line ends (``\\n`` or ``\\r\\n``) are kept."""
-    parts = _LINE_END_RE.split(text)  # the line ends are at the odd indexes
-    return "".join(part if i % 2 else visible(part) for i, part in enumerate(parts))
 
 
 def formula_safe(value: Any) -> Any:
