@@ -1,37 +1,95 @@
 -- cur-analyzer: Bedrock invocation-log token counts for one month, per hour, caller and model.
 -- cur-analyzer prices these rows (tokens x the price table) in Python; calls with no token counts
--- (e.g. blocked by a guardrail) still count as invocations.
--- params: by_hour, dt_from, dt_to, month
---   by_hour         true to keep the hour of day (the hourly view), false to fold it away
+-- (e.g. blocked by a guardrail) still count as invocations. A record that cannot be used is counted in
+-- rows of its own, under its malformed_reason (the rule of log_health.sql), with no tokens: never priced.
+-- params: dt_from, dt_to, month, month, by_hour
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
 --                   slack after the month, as logs land after the call)
---   month           'YYYY-MM': only calls made in this month count
+--   month           'YYYY-MM': only calls made in this month count (a malformed record: one filed in the
+--                   month's partitions, as its timestamp is not to be trusted)
+--   by_hour         true to keep the hour of day (the hourly view), false to fold it away
+WITH records AS (
+    SELECT
+        CASE
+            WHEN schematype IN ('line over 1 MiB', 'token count not a whole number') THEN schematype
+            WHEN "timestamp" IS NULL AND requestid IS NULL AND modelid IS NULL
+                THEN 'not a log record (not JSON or not UTF-8)'
+            WHEN "timestamp" IS NULL THEN 'no timestamp'
+            WHEN NOT regexp_like("timestamp", '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}')
+                OR try(from_iso8601_timestamp("timestamp")) IS NULL THEN 'timestamp not RFC 3339'
+            WHEN input.inputtokencount < 0 OR input.cachereadinputtokencount < 0
+                OR input.cachewriteinputtokencount < 0 OR output.outputtokencount < 0
+                THEN 'negative token count'
+            WHEN input.inputtokencount > 1000000000 OR input.cachereadinputtokencount > 1000000000
+                OR input.cachewriteinputtokencount > 1000000000 OR output.outputtokencount > 1000000000
+                THEN 'token count over 10^9'
+        END AS malformed_reason,
+        "timestamp",
+        dt,
+        accountid,
+        region,
+        inferenceregion,
+        identity.arn AS principal,
+        modelid,
+        operation,
+        errorcode,
+        input.inputbodyjson AS input_body,
+        input.inputtokencount AS input_count,
+        input.cachereadinputtokencount AS cache_read_count,
+        input.cachewriteinputtokencount AS cache_write_count,
+        output.outputtokencount AS output_count
+    FROM invocation_logs
+    WHERE dt >= ? AND dt < ?
+),
+calls AS (
+    -- what a malformed record says is not trusted: only its reason is kept
+    SELECT
+        malformed_reason,
+        IF(malformed_reason IS NULL, "timestamp") AS call_time,
+        IF(malformed_reason IS NULL, accountid) AS account_id,
+        IF(malformed_reason IS NULL, region) AS region,
+        IF(malformed_reason IS NULL, NULLIF(inferenceregion, '')) AS inference_region,
+        IF(malformed_reason IS NULL, principal) AS principal,
+        IF(malformed_reason IS NULL, modelid) AS model_id,
+        IF(malformed_reason IS NULL, operation) AS operation,
+        IF(malformed_reason IS NULL, NULLIF(errorcode, '')) AS error_code,
+        IF(malformed_reason IS NULL, input_body) AS input_body,
+        IF(malformed_reason IS NULL, input_count) AS input_count,
+        IF(malformed_reason IS NULL, cache_read_count) AS cache_read_count,
+        IF(malformed_reason IS NULL, cache_write_count) AS cache_write_count,
+        IF(malformed_reason IS NULL, output_count) AS output_count,
+        malformed_reason IS NULL AND input_count IS NULL AND output_count IS NULL AS no_tokens
+    FROM records
+    WHERE (malformed_reason IS NULL AND substr("timestamp", 1, 7) = ?)
+        OR (malformed_reason IS NOT NULL AND replace(substr(dt, 1, 7), '/', '-') = ?)
+)
 SELECT
-    substr("timestamp", 1, 10) AS day,
-    IF(?, substr("timestamp", 12, 2)) AS hour,
-    accountid AS account_id,
+    malformed_reason,
+    substr(call_time, 1, 10) AS day,
+    IF(?, substr(call_time, 12, 2)) AS hour,
+    account_id,
     region,
-    NULLIF(inferenceregion, '') AS inference_region,
-    identity.arn AS principal,
-    modelid AS model_id,
+    inference_region,
+    principal,
+    model_id,
     operation,
-    NULLIF(errorcode, '') AS error_code,
+    error_code,
     -- the service tier a Converse request asked for (flex / priority); standard when absent
-    -- (strpos first: parsing every prompt body only to find no tier costs more than the rest of the query)
+    -- (strpos first: parsing every prompt body only to find no tier costs more than the rest of the query;
+    -- try: a body that names serviceTier need not be JSON)
     CASE
-        WHEN strpos(input.inputbodyjson, 'serviceTier') > 0
-            THEN COALESCE(json_extract_scalar(input.inputbodyjson, '$.serviceTier.type'), 'standard')
+        WHEN malformed_reason IS NOT NULL THEN NULL
+        WHEN strpos(input_body, 'serviceTier') > 0
+            THEN COALESCE(try(json_extract_scalar(input_body, '$.serviceTier.type')), 'standard')
         ELSE 'standard'
     END AS service_tier,
     COUNT(*) AS invocations,
-    COUNT_IF(input.inputtokencount IS NULL AND output.outputtokencount IS NULL) AS no_token_calls,
-    SUM(COALESCE(input.inputtokencount, 0)) AS input_tokens,
-    SUM(COALESCE(output.outputtokencount, 0)) AS output_tokens,
-    SUM(COALESCE(input.cachereadinputtokencount, 0)) AS cache_read_tokens,
-    SUM(COALESCE(input.cachewriteinputtokencount, 0)) AS cache_write_tokens,
-    MAX(COALESCE(input.inputtokencount, 0) + COALESCE(input.cachereadinputtokencount, 0)
-        + COALESCE(input.cachewriteinputtokencount, 0) + COALESCE(output.outputtokencount, 0)) AS max_call_tokens
-FROM invocation_logs
-WHERE dt >= ? AND dt < ?
-    AND substr("timestamp", 1, 7) = ?
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    COUNT_IF(no_tokens) AS no_token_calls,
+    SUM(COALESCE(input_count, 0)) AS input_tokens,
+    SUM(COALESCE(output_count, 0)) AS output_tokens,
+    SUM(COALESCE(cache_read_count, 0)) AS cache_read_tokens,
+    SUM(COALESCE(cache_write_count, 0)) AS cache_write_tokens,
+    MAX(COALESCE(input_count, 0) + COALESCE(cache_read_count, 0) + COALESCE(cache_write_count, 0)
+        + COALESCE(output_count, 0)) AS max_call_tokens
+FROM calls
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11

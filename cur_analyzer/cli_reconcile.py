@@ -87,9 +87,7 @@ def reconcile(
     profiles: ProfilesOpt = None,
     tolerance: Annotated[
         float,
-        typer.Option(
-            "--tolerance", callback=finite_percent, help="A row matches within this % of its bill."
-        ),
+        typer.Option("--tolerance", callback=finite_percent, help="A row matches within this % of its bill."),
     ] = 1.0,
     fail_on_mismatch: Annotated[
         bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")

@@ -2,7 +2,10 @@
 
 The SQL (``athena/estimate_*.sql``) only counts tokens; pricing happens here, once, per bucket of
 (hour, account, region, caller, model id), so every engine prices the same way and every model in the
-logs is either priced or listed as unpriced with the reason — never guessed.
+logs is either priced or listed as unpriced with the reason — never guessed. A log record that cannot be
+used (``malformed_reason``, the rule in ``athena/log_health.sql``: not JSON, no timestamp, a token count that
+is not a whole number from 0 to 10^9...) is never priced either: the estimate says how many were set aside
+and why, and strict mode fails on any.
 """
 
 from __future__ import annotations
@@ -134,6 +137,51 @@ def price_buckets(
     return out
 
 
+# --- records that cannot be used -------------------------------------------------------------------------
+# The SQL classifies every record (malformed_reason, the rule of athena/log_health.sql): one that cannot be
+# used is counted under its reason and never priced. These helpers turn that into what a report says.
+
+
+def log_health(table: Any) -> dict[str, Any]:
+    """``log_health.sql``'s rows (one per malformed reason, NULL for the usable records) as one summary."""
+    rows = [{k: int(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in table.to_pylist()]
+    usable = next((r for r in rows if r["malformed_reason"] is None), None)
+    reasons = {r["malformed_reason"]: int(r["records"]) for r in rows if r["malformed_reason"] is not None}
+    return {
+        "lines": sum(int(r["records"]) for r in rows),
+        "records": int(usable["records"]) if usable else 0,
+        "malformed": sum(reasons.values()),
+        "malformed_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "failed_calls": int(usable["failed_calls"]) if usable else 0,
+        "first_call": usable["first_call"] if usable else None,
+        "last_call": usable["last_call"] if usable else None,
+    }
+
+
+def usable_rows(rows: list[dict[str, Any]], reasons: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The ``estimate_usage.sql`` rows of usable records; the malformed ones are counted into ``reasons``."""
+    out = []
+    for r in rows:
+        reason = r.get("malformed_reason")
+        if reason is None:
+            out.append(r)
+        elif reasons is not None:
+            reasons[reason] = reasons.get(reason, 0) + int(r["invocations"])
+    return out
+
+
+def malformed_note(reasons: dict[str, int], month: str) -> str | None:
+    """One line saying how many log records were set aside and why, or None when none was."""
+    total = sum(reasons.values())
+    if not total:
+        return None
+    listed = ", ".join(
+        f"{reason}: {n:,}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    records = "record" if total == 1 else "records"
+    return f"{total:,} malformed log {records} of {month} set aside, not in the estimate ({listed})"
+
+
 @dataclass
 class Estimate:
     month: str
@@ -191,18 +239,13 @@ def build_estimate(
         raise UserInputError(f"--view must be one of {', '.join(VIEWS)} (got {view!r})")
     prices = prices or PriceTable.load()
     window = LogWindow(month, by_hour=view == "hourly").params
-    health = engine.query("log_health", {k: window[k] for k in ("dt_from", "dt_to")}).to_pylist()[0]
-    health = {k: int(v) if isinstance(v, Decimal) else v for k, v in health.items()}
+    health = log_health(engine.query("log_health", {k: window[k] for k in ("dt_from", "dt_to", "month")}))
     notes = []
-    if health["malformed"] or health["bad_timestamps"]:
-        msg = (
-            f"{health['malformed']} malformed log lines and {health['bad_timestamps']} unparseable timestamps "
-            f"in {month}'s log partitions (not counted in the estimate)"
-        )
+    if note := malformed_note(health["malformed_reasons"], month):
         if strict:
-            raise UserInputError(msg + " (--strict)")
-        notes.append(msg)
-    buckets = price_buckets(engine.query("estimate_usage", window).to_pylist(), prices, profiles)
+            raise UserInputError(f"{note}; strict mode fails on any")
+        notes.append(note)
+    buckets = price_buckets(usable_rows(engine.query("estimate_usage", window).to_pylist()), prices, profiles)
     if not buckets and not health["lines"]:
         raise UserInputError(f"no invocation logs for {month} under --logs")
     unpriced = _group(

@@ -36,7 +36,7 @@ from cur_analyzer.bedrock.usage_types import parse_usage_type
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports.chargeback import check_month, month_is_final
-from cur_analyzer.reports.estimate import LogWindow, price_buckets
+from cur_analyzer.reports.estimate import LogWindow, malformed_note, price_buckets, usable_rows
 from cur_analyzer.rules import LinePlan, Rules
 
 if TYPE_CHECKING:
@@ -140,6 +140,8 @@ class Reconciliation:
     rows: list[ReconcileRow]
     buckets: list[Bucket]
     notes: list[str] = field(default_factory=list)
+    #: invocation-log records set aside as malformed, by reason (never estimated)
+    malformed_log_records: dict[str, int] = field(default_factory=dict)
 
     @property
     def billed_cost(self) -> Decimal:
@@ -332,7 +334,11 @@ def build_reconciliation(
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
     _billed_buckets(engine.query("reconcile_billed", params).to_pylist(), plan, buckets, notes)
-    priced = price_buckets(engine.query("estimate_usage", window).to_pylist(), prices, profiles)
+    malformed: dict[str, int] = {}
+    usage = usable_rows(engine.query("estimate_usage", window).to_pylist(), malformed)
+    priced = price_buckets(usage, prices, profiles)
+    if note := malformed_note(malformed, month):
+        notes.append(note)
     accounts = _logged_buckets(priced, buckets)
     final = month_is_final(engine, month)
     for b in buckets.values():
@@ -349,6 +355,7 @@ def build_reconciliation(
         rows,
         list(buckets.values()),
         notes + engine.notes,
+        malformed,
     )
 
 
@@ -443,6 +450,7 @@ def document(rec: Reconciliation) -> dict[str, Any]:
             "unexplained": gap - sum(causes.values(), ZERO),
             "statuses": rec.status_counts(),
         },
+        "malformed_log_records": rec.malformed_log_records,
         "notes": rec.notes,
     }
 
