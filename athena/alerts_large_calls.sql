@@ -6,6 +6,8 @@
 -- dt_from, dt_to     'yyyy/MM/dd/HH' bounds of the log partition (dt_from inclusive, dt_to exclusive)
 -- day_from, day_to   'YYYY-MM-DD' first and last day (of the record timestamp) to report
 -- min_tokens         report calls with more tokens than this
+--
+-- Records that cannot be used (fragments/log_record_problem.sql) are left out: an absurd count is no call.
 WITH calls AS (
     SELECT
         l."timestamp" AS call_time,
@@ -19,6 +21,7 @@ WITH calls AS (
         COALESCE(l.output.outputtokencount, 0) AS output_tokens
     FROM invocation_logs AS l
     WHERE l.dt >= ? AND l.dt < ?
+        AND {{ log_record_problem }} IS NULL
 )
 SELECT
     call_time, day, principal, model_id, request_id,

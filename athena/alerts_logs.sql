@@ -7,7 +7,7 @@
 -- min_tokens         large_calls counts the calls with more tokens than this (input + cache + output)
 -- day_from, day_to   'YYYY-MM-DD' first and last day (of the record timestamp) to report
 -- A failed call has a non-empty errorCode. Token counts absent from a record count as 0. Records that cannot
--- be used (malformed_reason, the rule of log_health.sql: negative or absurd counts, no timestamp...) are
+-- be used (malformed_reason, fragments/log_record_problem.sql: negative or absurd counts, no timestamp...) are
 -- left out, so no alarm fires on a count no call made.
 WITH calls AS (
     SELECT
@@ -22,20 +22,7 @@ WITH calls AS (
         COALESCE(l.output.outputtokencount, 0) AS output_tokens
     FROM invocation_logs AS l
     WHERE l.dt >= ? AND l.dt < ?
-        AND CASE
-            WHEN schematype IN ('line over 1 MiB', 'token count not a whole number') THEN schematype
-            WHEN "timestamp" IS NULL AND requestid IS NULL AND modelid IS NULL
-                THEN 'not a log record (not JSON or not UTF-8)'
-            WHEN "timestamp" IS NULL THEN 'no timestamp'
-            WHEN NOT regexp_like("timestamp", '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}')
-                OR try(from_iso8601_timestamp("timestamp")) IS NULL THEN 'timestamp not RFC 3339'
-            WHEN input.inputtokencount < 0 OR input.cachereadinputtokencount < 0
-                OR input.cachewriteinputtokencount < 0 OR output.outputtokencount < 0
-                THEN 'negative token count'
-            WHEN input.inputtokencount > 1000000000 OR input.cachereadinputtokencount > 1000000000
-                OR input.cachewriteinputtokencount > 1000000000 OR output.outputtokencount > 1000000000
-                THEN 'token count over 10^9'
-        END IS NULL
+        AND {{ log_record_problem }} IS NULL
 )
 SELECT
     day,

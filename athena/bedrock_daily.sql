@@ -16,6 +16,6 @@ SELECT
     COUNT(*) AS line_count
 FROM cur2
 WHERE billing_period = ?
-    AND line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels')
+    AND {{ in_bedrock_scope }}
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3

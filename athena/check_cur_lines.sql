@@ -33,12 +33,12 @@ SELECT
     line_item_unblended_rate,
     line_item_unblended_cost,
     COALESCE(
-        line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels')
+        {{ in_bedrock_scope }}
         AND line_item_line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage'),
         false
     ) AS is_bedrock_usage,
     COALESCE(
-        line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels')
+        {{ in_bedrock_scope }}
         AND line_item_line_item_type = 'Usage',
         false
     ) AS is_bedrock_usage_fee,
@@ -109,4 +109,4 @@ SELECT
     END AS rate_times_usage_delta
 FROM cur2
 WHERE billing_period = ?
-    AND (? = 'all' OR line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels'))
+    AND (? = 'all' OR {{ in_bedrock_scope }})

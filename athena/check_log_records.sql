@@ -7,26 +7,13 @@
 --
 -- A line that is not JSON reads as a row of NULLs (OpenX SerDe with ignore.malformed.json, and the local
 -- engine alike): its schema_type shows as '(missing)' so the schemaType check counts it.
--- malformed_reason is the rule of log_health.sql (why the estimate sets a record aside). Each reason fails
+-- malformed_reason is fragments/log_record_problem.sql (why the estimate sets a record aside). Each reason fails
 -- exactly one check: a line that is not JSON schema_type, a timestamp the estimate cannot read (or not
 -- RFC 3339) timestamp_rfc3339, a negative count its column's check, and every other reason records_usable;
 -- a reason only the local reader writes into schematype is not shown as a schema type.
 WITH records AS (
     SELECT
-        CASE
-            WHEN schematype IN ('line over 1 MiB', 'token count not a whole number') THEN schematype
-            WHEN "timestamp" IS NULL AND requestid IS NULL AND modelid IS NULL
-                THEN 'not a log record (not JSON or not UTF-8)'
-            WHEN "timestamp" IS NULL THEN 'no timestamp'
-            WHEN NOT regexp_like("timestamp", '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}')
-                OR try(from_iso8601_timestamp("timestamp")) IS NULL THEN 'timestamp not RFC 3339'
-            WHEN input.inputtokencount < 0 OR input.cachereadinputtokencount < 0
-                OR input.cachewriteinputtokencount < 0 OR output.outputtokencount < 0
-                THEN 'negative token count'
-            WHEN input.inputtokencount > 1000000000 OR input.cachereadinputtokencount > 1000000000
-                OR input.cachewriteinputtokencount > 1000000000 OR output.outputtokencount > 1000000000
-                THEN 'token count over 10^9'
-        END AS malformed_reason,
+        {{ log_record_problem }} AS malformed_reason,
         requestid,
         schematype,
         "timestamp",

@@ -1,7 +1,7 @@
 -- cur-analyzer: Bedrock invocation-log token counts for one month, per hour, caller and model.
 -- cur-analyzer prices these rows (tokens x the price table) in Python; calls with no token counts
 -- (e.g. blocked by a guardrail) still count as invocations. A record that cannot be used is counted in
--- rows of its own, under its malformed_reason (the rule of log_health.sql), with no tokens: never priced.
+-- rows of its own, under its malformed_reason (fragments/log_record_problem.sql), with no tokens: never priced.
 -- params: dt_from, dt_to, month, month, by_hour
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
 --                   slack after the month, as logs land after the call)
@@ -10,20 +10,7 @@
 --   by_hour         true to keep the hour of day (the hourly view), false to fold it away
 WITH records AS (
     SELECT
-        CASE
-            WHEN schematype IN ('line over 1 MiB', 'token count not a whole number') THEN schematype
-            WHEN "timestamp" IS NULL AND requestid IS NULL AND modelid IS NULL
-                THEN 'not a log record (not JSON or not UTF-8)'
-            WHEN "timestamp" IS NULL THEN 'no timestamp'
-            WHEN NOT regexp_like("timestamp", '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}')
-                OR try(from_iso8601_timestamp("timestamp")) IS NULL THEN 'timestamp not RFC 3339'
-            WHEN input.inputtokencount < 0 OR input.cachereadinputtokencount < 0
-                OR input.cachewriteinputtokencount < 0 OR output.outputtokencount < 0
-                THEN 'negative token count'
-            WHEN input.inputtokencount > 1000000000 OR input.cachereadinputtokencount > 1000000000
-                OR input.cachewriteinputtokencount > 1000000000 OR output.outputtokencount > 1000000000
-                THEN 'token count over 10^9'
-        END AS malformed_reason,
+        {{ log_record_problem }} AS malformed_reason,
         "timestamp",
         dt,
         accountid,

@@ -8,7 +8,8 @@
 -- two resource spellings wins), so empty values can be reported. resource_id is kept only on lines whose
 -- resource tag is missing or empty (the offenders), so tagged resources fold into one row.
 --
--- params: resource_tags_key, resource_key, principal_key, account_key, cost_basis, month, service
+-- params: resource_tags_key, resource_key, principal_key, account_key, month, service
+-- fragments: cost(cost_basis)
 --
 -- resource_tags_key  'resourceTags/team'      resource_key  'user_team'
 -- principal_key      'iamPrincipal/team'      account_key   'accountTag/team'
@@ -27,41 +28,11 @@ WITH raw AS (
         element_at(tags, ?) AS account_value,
         line_item_line_item_type AS line_item_type,
         line_item_currency_code AS currency,
-        CASE ?
-            WHEN 'unblended' THEN CAST(line_item_unblended_cost AS DECIMAL(38, 10))
-            WHEN 'net-unblended' THEN CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10))
-            WHEN 'amortized' THEN CASE line_item_line_item_type
-                WHEN 'SavingsPlanCoveredUsage' THEN CAST(savings_plan_savings_plan_effective_cost AS DECIMAL(38, 10))
-                WHEN 'SavingsPlanRecurringFee' THEN CAST(savings_plan_total_commitment_to_date AS DECIMAL(38, 10))
-                    - CAST(savings_plan_used_commitment AS DECIMAL(38, 10))
-                WHEN 'SavingsPlanNegation' THEN CAST(0 AS DECIMAL(38, 10))
-                WHEN 'SavingsPlanUpfrontFee' THEN CAST(0 AS DECIMAL(38, 10))
-                WHEN 'DiscountedUsage' THEN CAST(reservation_effective_cost AS DECIMAL(38, 10))
-                WHEN 'RIFee' THEN CAST(reservation_unused_amortized_upfront_fee_for_billing_period AS DECIMAL(38, 10))
-                    + CAST(reservation_unused_recurring_fee AS DECIMAL(38, 10))
-                -- an RI's upfront fee is spread over its usage lines by amortization
-                WHEN 'Fee' THEN IF(COALESCE(reservation_reservation_a_r_n, '') <> '', CAST(0 AS DECIMAL(38, 10)),
-                    CAST(line_item_unblended_cost AS DECIMAL(38, 10)))
-                ELSE CAST(line_item_unblended_cost AS DECIMAL(38, 10))
-            END
-            WHEN 'net-amortized' THEN CASE line_item_line_item_type
-                WHEN 'SavingsPlanCoveredUsage' THEN CAST(COALESCE(savings_plan_net_savings_plan_effective_cost, savings_plan_savings_plan_effective_cost) AS DECIMAL(38, 10))
-                WHEN 'SavingsPlanRecurringFee' THEN CAST(savings_plan_total_commitment_to_date AS DECIMAL(38, 10))
-                    - CAST(savings_plan_used_commitment AS DECIMAL(38, 10))
-                WHEN 'SavingsPlanNegation' THEN CAST(0 AS DECIMAL(38, 10))
-                WHEN 'SavingsPlanUpfrontFee' THEN CAST(0 AS DECIMAL(38, 10))
-                WHEN 'DiscountedUsage' THEN CAST(COALESCE(reservation_net_effective_cost, reservation_effective_cost) AS DECIMAL(38, 10))
-                WHEN 'RIFee' THEN CAST(reservation_unused_amortized_upfront_fee_for_billing_period AS DECIMAL(38, 10))
-                    + CAST(reservation_unused_recurring_fee AS DECIMAL(38, 10))
-                WHEN 'Fee' THEN IF(COALESCE(reservation_reservation_a_r_n, '') <> '', CAST(0 AS DECIMAL(38, 10)),
-                    CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10)))
-                ELSE CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10))
-            END
-        END AS cost,
+        {{ cost }} AS cost,
         line_item_usage_amount AS usage_amount
     FROM cur2
     WHERE billing_period = ?
-        AND (? = 'all' OR line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels'))
+        AND (? = 'all' OR {{ in_bedrock_scope }})
 ),
 lines AS (
     SELECT

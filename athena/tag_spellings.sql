@@ -14,7 +14,7 @@ WITH key_sets AS (
         SUM(CAST(line_item_unblended_cost AS DECIMAL(38, 10))) AS cost
     FROM cur2
     WHERE billing_period = ?
-        AND (? = 'all' OR line_item_product_code IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels'))
+        AND (? = 'all' OR {{ in_bedrock_scope }})
     GROUP BY map_keys(tags), map_keys(resource_tags)
 ),
 keyed AS (

@@ -1,9 +1,15 @@
-"""Loads the SQL in ``athena/``, binds parameters by name, and adapts it to an engine.
+"""Loads the SQL in ``athena/``, composes its fragments, binds parameters by name, adapts it to an engine.
 
-The files are plain Athena (Trino) SQL with ``?`` placeholders, so a user can paste one into the Athena
-console. Each file declares its parameters in order in a ``-- params:`` header; binding by name here keeps
-the positional ``?`` list honest. The DuckDB engine runs the same text after sqlglot transpiles it; table
-names in the files are logical (``cur2``, ``invocation_logs``) and each engine maps them to real tables.
+The files are plain Athena (Trino) SQL with ``?`` placeholders. A rule that more than one query needs (the
+cost of a line under a cost basis, the Bedrock scope, the kind of resource a line is on, the reason a log
+record cannot be used...) is written once, as an expression in ``athena/fragments/<name>.sql``, and a query
+names it where it needs it: ``{{ cost }}``, or ``{{ tag_value(slot1_tags_key, slot1_resource_key) }}`` to
+bind the fragment's parameters under the query's own names. ``load`` returns the composed query, which is
+what runs and what ``literal_sql`` prints paste-ready for the Athena console.
+
+Each file (query or fragment) declares its own ``?`` parameters in order in a ``-- params:`` header;
+composing keeps the positional list honest. The DuckDB engine runs the same text after sqlglot transpiles it;
+table names in the files are logical (``cur2``, ``invocation_logs``) and each engine maps them to real tables.
 """
 
 from __future__ import annotations
@@ -54,17 +60,141 @@ def _declared_params(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+FRAGMENTS = "fragments"
+_INCLUDE_RE = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*(?:\(([^)]*)\))?\s*\}\}")
+_MAX_FRAGMENT_DEPTH = 8
+
+
+def _read(relative: str) -> str:
+    path = resource_dir("athena") / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file athena/{relative} in this installation")
+    return path.read_text()
+
+
 @cache
 def load(name: str) -> Query:
-    path = resource_dir("athena") / f"{name}.sql"
-    if not path.is_file():
-        raise FileNotFoundError(f"no SQL file athena/{name}.sql in this installation")
-    text = path.read_text()
-    return Query(name, text, _declared_params(text))
+    """``athena/<name>.sql`` with every ``{{ fragment }}`` composed in: the query as it runs."""
+    raw = _read(f"{name}.sql")
+    text, params = _compose(raw, _declared_params(raw), name, 0)
+    return Query(name, text, params)
+
+
+@cache
+def fragment(name: str) -> Query:
+    """``athena/fragments/<name>.sql``: one expression, its header comment lines left out."""
+    raw = _read(f"{FRAGMENTS}/{name}.sql")
+    lines = raw.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):  # the header
+        lines.pop(0)
+    return Query(name, "\n".join(lines).strip(), _declared_params(raw))
+
+
+def _compose(text: str, declared: tuple[str, ...], where: str, depth: int) -> tuple[str, tuple[str, ...]]:
+    """The text with each ``{{ fragment(args) }}`` replaced by ``(expression)``, and the names of all the
+    ``?`` of the result in order: the file's own, then each fragment's renamed to the arguments given."""
+    if depth > _MAX_FRAGMENT_DEPTH:
+        raise ValueError(f"{where}: fragments nest more than {_MAX_FRAGMENT_DEPTH} deep")
+    own = list(declared)
+    parts: list[str] = []
+    params: list[str] = []
+    position = 0
+    for include in _INCLUDE_RE.finditer(text):
+        before = text[position : include.start()]
+        params += _take(own, _placeholders_in(before), where)
+        frag = fragment(include.group(1))
+        args = [a.strip() for a in include.group(2).split(",")] if include.group(2) else list(frag.params)
+        if len(args) != len(frag.params):
+            raise ValueError(
+                f"{where}: {{{{ {frag.name} }}}} takes {len(frag.params)} parameters, got {len(args)}"
+            )
+        body, inner = _compose(frag.text, frag.params, f"fragments/{frag.name}", depth + 1)
+        renamed = dict(zip(frag.params, args, strict=True))
+        params += [renamed.get(p, p) for p in inner]
+        # continuation lines take the indentation of the line the fragment is named on (readable output)
+        line_start = text.rfind("\n", 0, include.start()) + 1
+        indent = " " * (
+            len(text[line_start : include.start()]) - len(text[line_start : include.start()].lstrip())
+        )
+        parts += [before, "(" + body.replace("\n", "\n" + indent) + ")"]
+        position = include.end()
+    rest = text[position:]
+    params += _take(own, _placeholders_in(rest), where)
+    if own:
+        raise ValueError(f"{where}.sql declares parameters {own} that no ? uses")
+    return "".join(parts) + rest, tuple(params)
+
+
+def _take(names: list[str], count: int, where: str) -> list[str]:
+    if count > len(names):
+        raise ValueError(f"{where}.sql has more ? than its -- params: header names")
+    taken, names[:] = names[:count], names[count:]
+    return taken
+
+
+def _placeholders(text: str) -> list[int]:
+    """Offsets of the ``?`` placeholders of SQL text, skipping string literals, quoted names and comments
+    (the text may be a piece of a statement, so it is scanned, not parsed)."""
+    found: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"":
+            end = text.find(ch, i + 1)
+            while end != -1 and end + 1 < n and text[end + 1] == ch:  # '' and "" escape themselves
+                end = text.find(ch, end + 2)
+            i = n if end == -1 else end + 1
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = n if end == -1 else end + 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end == -1 else end + 2
+        else:
+            if ch == "?":
+                found.append(i)
+            i += 1
+    return found
+
+
+def _placeholders_in(text: str) -> int:
+    return len(_placeholders(text))
+
+
+def literal_sql(name: str, values: Mapping[str, Any]) -> str:
+    """The composed query with every parameter written in as an Athena literal: paste-ready for the
+    Athena console. Values are quoted as SQL literals (a quote doubles), never spliced in raw."""
+    q = load(name)
+    bound = q.bind(values)
+    out, position = [], 0
+    for offset, value in zip(_placeholders(q.text), bound, strict=True):
+        out += [q.text[position:offset], _literal(value)]
+        position = offset + 1
+    return "".join(out) + q.text[position:]
+
+
+def _literal(value: Any) -> str:
+    from decimal import Decimal
+
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def available() -> list[str]:
+    """The queries (fragments are not queries of their own)."""
     return sorted(p.name[:-4] for p in resource_dir("athena").iterdir() if p.name.endswith(".sql"))
+
+
+def available_fragments() -> list[str]:
+    folder = resource_dir("athena") / FRAGMENTS
+    return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
 def placeholder_count(text: str) -> int:

@@ -72,19 +72,60 @@ def test_duckdb_sql_generation_turns_element_at_into_map_lookup_and_if_into_case
     assert "CASE WHEN ? THEN" in text
 
 
-def _cost_basis_cases(name: str) -> list[str]:
-    tree = sqlglot.parse_one(sql.load(name).text, read="athena")
-    return [c.sql(dialect="athena") for c in tree.find_all(exp.Case) if isinstance(c.this, exp.Placeholder)]
+FRAGMENTS = sql.available_fragments()
 
 
-def test_the_cost_basis_rule_is_spelled_the_same_in_every_sql_file():
-    """Each file must stay pasteable on its own, so the cost-basis CASE is repeated; this keeps the copies
-    identical (chargeback.sql is the reference)."""
-    reference = _cost_basis_cases("chargeback")
-    assert len(reference) == 1
-    users = [name for name in SQL_FILES if _cost_basis_cases(name)]
-    assert {"chargeback", "attribution_lines", "tag_coverage"} <= set(users)
-    for name in users:
-        assert _cost_basis_cases(name) == reference, (
-            f"{name}.sql: cost-basis CASE differs from chargeback.sql"
-        )
+def _raw(name: str) -> str:
+    from cur_analyzer.resources import resource_dir
+
+    return (resource_dir("athena") / f"{name}.sql").read_text()
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fragment", FRAGMENTS)
+def test_a_rule_written_in_a_fragment_is_spelled_in_no_query(fragment):
+    """One home per rule: the cost bases, the Bedrock scope, the resource kind, the tag lookup and the log
+    record rule are each written once, in athena/fragments/, and every query names them."""
+    body = _normalised(sql.fragment(fragment).text)
+    users = [name for name in SQL_FILES if "{{ " + fragment in _raw(name)]
+    assert users, f"fragments/{fragment}.sql is named by no query"
+    for name in SQL_FILES:
+        assert body not in _normalised(_raw(name)), f"{name}.sql spells fragments/{fragment}.sql again"
+
+
+@pytest.mark.parametrize("fragment", FRAGMENTS)
+def test_every_fragment_is_one_athena_expression(fragment):
+    tree = sqlglot.parse_one(sql.fragment(fragment).text.replace("?", "NULL"), read="athena")
+    assert isinstance(tree, exp.Expression) and not isinstance(tree, exp.Query)
+
+
+def test_the_cost_basis_and_bedrock_scope_reach_every_report_that_sums_money():
+    for name in ("chargeback", "attribution_lines", "tag_coverage", "focus_lines"):
+        assert "{{ cost" in _raw(name), name
+    for name in ("chargeback", "attribution_lines", "tag_coverage", "reconcile_billed", "bedrock_daily"):
+        assert "{{ in_bedrock_scope }}" in _raw(name), name
+
+
+def test_a_fragment_binds_its_parameters_under_the_names_the_query_gives():
+    q = sql.load("focus_lines")
+    assert q.params[0] == "effective_cost_basis"  # cost(effective_cost_basis) comes first in the SELECT
+    assert [p for p in q.params if p.startswith("slot1")] == ["slot1_tags_key", "slot1_resource_key"]
+    assert q.params[-1] == "month"
+
+
+def test_the_paste_ready_query_quotes_every_value_as_a_literal():
+    values = dict.fromkeys(sql.load("tag_coverage").params, None) | {
+        "resource_tags_key": "resourceTags/o'brien",
+        "principal_key": "iamPrincipal/team",
+        "cost_basis": "unblended",
+        "month": "2026-10",
+        "service": "bedrock",
+    }
+    text = sql.literal_sql("tag_coverage", values)
+    assert "?" not in text.replace("'?'", "")
+    assert "'resourceTags/o''brien'" in text
+    tree = sqlglot.parse_one(text, read="athena")
+    assert not list(tree.find_all(exp.Placeholder))

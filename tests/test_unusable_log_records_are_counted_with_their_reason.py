@@ -21,6 +21,7 @@ from cur_analyzer import sql
 from cur_analyzer.cli import app
 from cur_analyzer.engines import _duckdb_logs
 from cur_analyzer.engines._duckdb_logs import resolve_logs
+from cur_analyzer.resources import resource_dir
 
 runner = CliRunner()
 MONTH = "2026-10"
@@ -297,19 +298,14 @@ def _malformed_rule(name: str) -> str:
     return cases[0].sql(dialect="athena")
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "check_log_records",
-        "estimate_usage",
-        "estimate_token_waste",
-        "estimate_prompt_repeats",
-        "alerts_logs",
-    ],
-)
-def test_every_log_query_spells_the_malformed_rule_as_log_health_does(name):
-    assert name in LOG_SQL
-    assert _malformed_rule(name) == _malformed_rule("log_health")
+# reconcile_billed reads the logs only to know in which hours logging was on: any record with a timestamp
+# shows that, usable or not
+@pytest.mark.parametrize("name", [n for n in LOG_SQL if n != "reconcile_billed"])
+def test_every_log_query_leaves_out_or_counts_the_records_the_rule_sets_aside(name):
+    """Every query over the logs names the one rule (fragments/log_record_problem.sql), never a copy."""
+    raw = (resource_dir("athena") / f"{name}.sql").read_text()
+    assert "{{ log_record_problem }}" in raw, f"{name}.sql reads the logs without the malformed rule"
+    assert "'no timestamp'" not in raw, f"{name}.sql spells the rule again instead of naming the fragment"
 
 
 def test_the_reasons_only_the_local_reader_sees_are_the_ones_the_rule_reads_first():

@@ -1,0 +1,40 @@
+-- fragment cost: what a CUR line costs under the chosen cost basis, as DECIMAL(38,10). THE cost-basis rule:
+-- every report that sums money reads it from here.
+-- params: cost_basis
+--
+-- cost_basis  'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
+-- Net columns fall back to the gross ones where the export has no net value. Amortized: Savings Plan
+-- covered usage at its effective cost, the recurring fee only for its unused commitment, negations and
+-- upfront fees 0 (the commitment is already in the covered usage); RI usage at its effective cost, the RI
+-- fee only for its unused part, an RI's upfront Fee line 0 (it is spread over the RI's usage).
+CASE ?
+    WHEN 'unblended' THEN CAST(line_item_unblended_cost AS DECIMAL(38, 10))
+    WHEN 'net-unblended' THEN CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10))
+    WHEN 'amortized' THEN CASE line_item_line_item_type
+        WHEN 'SavingsPlanCoveredUsage' THEN CAST(savings_plan_savings_plan_effective_cost AS DECIMAL(38, 10))
+        WHEN 'SavingsPlanRecurringFee' THEN CAST(savings_plan_total_commitment_to_date AS DECIMAL(38, 10))
+            - CAST(savings_plan_used_commitment AS DECIMAL(38, 10))
+        WHEN 'SavingsPlanNegation' THEN CAST(0 AS DECIMAL(38, 10))
+        WHEN 'SavingsPlanUpfrontFee' THEN CAST(0 AS DECIMAL(38, 10))
+        WHEN 'DiscountedUsage' THEN CAST(reservation_effective_cost AS DECIMAL(38, 10))
+        WHEN 'RIFee' THEN CAST(reservation_unused_amortized_upfront_fee_for_billing_period AS DECIMAL(38, 10))
+            + CAST(reservation_unused_recurring_fee AS DECIMAL(38, 10))
+        -- an RI's upfront fee is spread over its usage lines by amortization
+        WHEN 'Fee' THEN IF(COALESCE(reservation_reservation_a_r_n, '') <> '', CAST(0 AS DECIMAL(38, 10)),
+            CAST(line_item_unblended_cost AS DECIMAL(38, 10)))
+        ELSE CAST(line_item_unblended_cost AS DECIMAL(38, 10))
+    END
+    WHEN 'net-amortized' THEN CASE line_item_line_item_type
+        WHEN 'SavingsPlanCoveredUsage' THEN CAST(COALESCE(savings_plan_net_savings_plan_effective_cost, savings_plan_savings_plan_effective_cost) AS DECIMAL(38, 10))
+        WHEN 'SavingsPlanRecurringFee' THEN CAST(savings_plan_total_commitment_to_date AS DECIMAL(38, 10))
+            - CAST(savings_plan_used_commitment AS DECIMAL(38, 10))
+        WHEN 'SavingsPlanNegation' THEN CAST(0 AS DECIMAL(38, 10))
+        WHEN 'SavingsPlanUpfrontFee' THEN CAST(0 AS DECIMAL(38, 10))
+        WHEN 'DiscountedUsage' THEN CAST(COALESCE(reservation_net_effective_cost, reservation_effective_cost) AS DECIMAL(38, 10))
+        WHEN 'RIFee' THEN CAST(reservation_unused_amortized_upfront_fee_for_billing_period AS DECIMAL(38, 10))
+            + CAST(reservation_unused_recurring_fee AS DECIMAL(38, 10))
+        WHEN 'Fee' THEN IF(COALESCE(reservation_reservation_a_r_n, '') <> '', CAST(0 AS DECIMAL(38, 10)),
+            CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10)))
+        ELSE CAST(COALESCE(line_item_net_unblended_cost, line_item_unblended_cost) AS DECIMAL(38, 10))
+    END
+END
