@@ -1,9 +1,11 @@
 -- cur-analyzer: one row per Bedrock invocation-log record of a month's partitions, with the fields the
 -- data checks (checks/logs.json) test. `cur-analyzer check --logs` validates the result with
 -- great-expectations.
--- params: dt_from, dt_to
+-- params: dt_from, dt_to, month
 --
--- dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions (dt_to exclusive): the month's hours
+-- dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions (dt_to exclusive; a day of slack after
+--                 the month, as logs land after the call): the same window estimate and reconcile read
+-- month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
 --
 -- A line that is not JSON reads as a row of NULLs (OpenX SerDe with ignore.malformed.json, and the local
 -- engine alike): its schema_type shows as '(missing)' so the schemaType check counts it.
@@ -60,3 +62,4 @@ SELECT
         malformed_reason
     ) AS malformed_reason
 FROM records
+WHERE {{ log_record_month }} = ?

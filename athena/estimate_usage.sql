@@ -2,11 +2,10 @@
 -- cur-analyzer prices these rows (tokens x the price table) in Python; calls with no token counts
 -- (e.g. blocked by a guardrail) still count as invocations. A record that cannot be used is counted in
 -- rows of its own, under its malformed_reason (fragments/log_record_problem.sql), with no tokens: never priced.
--- params: dt_from, dt_to, month, month, by_hour
+-- params: dt_from, dt_to, month, by_hour
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
 --                   slack after the month, as logs land after the call)
---   month           'YYYY-MM': only calls made in this month count (a malformed record: one filed in the
---                   month's partitions, as its timestamp is not to be trusted)
+--   month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
 --   by_hour         true to keep the hour of day (the hourly view), false to fold it away
 WITH records AS (
     SELECT
@@ -47,8 +46,7 @@ calls AS (
         IF(malformed_reason IS NULL, output_count) AS output_count,
         malformed_reason IS NULL AND input_count IS NULL AND output_count IS NULL AS no_tokens
     FROM records
-    WHERE (malformed_reason IS NULL AND substr("timestamp", 1, 7) = ?)
-        OR (malformed_reason IS NOT NULL AND replace(substr(dt, 1, 7), '/', '-') = ?)
+    WHERE {{ log_record_month }} = ?
 )
 SELECT
     malformed_reason,

@@ -1,12 +1,11 @@
 -- cur-analyzer: a month's invocation-log records by why a record cannot be used (malformed_reason NULL:
 -- it can), with the failed calls and the first and last call. A record that cannot be used is counted here
 -- and left out of every estimate, never silently dropped.
--- params: dt_from, dt_to, month, month
+-- params: dt_from, dt_to, month
 --
 -- dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of slack
 --                 after the month, as logs land after the call)
--- month           'YYYY-MM': a usable record counts in the month of its timestamp, a malformed one in the
---                 month of the partition it was filed in (its timestamp is not to be trusted)
+-- month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
 --
 -- malformed_reason is fragments/log_record_problem.sql, the one rule every log query applies.
 WITH records AS (
@@ -25,6 +24,5 @@ SELECT
     MIN("timestamp") AS first_call,
     MAX("timestamp") AS last_call
 FROM records
-WHERE (malformed_reason IS NULL AND substr("timestamp", 1, 7) = ?)
-    OR (malformed_reason IS NOT NULL AND replace(substr(dt, 1, 7), '/', '-') = ?)
+WHERE {{ log_record_month }} = ?
 GROUP BY malformed_reason

@@ -37,13 +37,13 @@ TAG_PREFIXES = {
 
 # AWS tag keys: letters, digits, spaces and _ . : / = + - @ (1-128 characters).
 _TAG_KEY_RE = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def validate_month(month: str) -> str:
-    if not _MONTH_RE.fullmatch(month or ""):
-        raise UserInputError(f"--month must be YYYY-MM, e.g. 2026-10 (got {month!r})")
-    return month
+    """``month`` when it is a billing period (``YYYY-MM``); the rule is ``period.BillingPeriod``'s."""
+    from cur_analyzer.period import BillingPeriod
+
+    return str(BillingPeriod.parse(month))
 
 
 def validate_tag_key(key: str) -> str:

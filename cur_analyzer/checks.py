@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from cur_analyzer import schema
 from cur_analyzer.errors import ThresholdFailed, UserInputError
+from cur_analyzer.period import BillingPeriod
 from cur_analyzer.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -385,18 +386,6 @@ def _lines_frame(table: pa.Table) -> pd.DataFrame:
     return df
 
 
-def period_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
-    first = dt.datetime.strptime(month + "-01", "%Y-%m-%d")
-    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, nxt
-
-
-def log_window(month: str) -> dict[str, str]:
-    """The month's log partitions: ``dt`` from its first hour to the next month's first (exclusive)."""
-    first, nxt = period_bounds(month)
-    return {"dt_from": first.strftime("%Y/%m/%d/00"), "dt_to": nxt.strftime("%Y/%m/%d/00")}
-
-
 def model_id_known(model_id: str) -> bool:
     """A log ``modelId`` the model map resolves (foundation id, ``us.``/``global.`` id, model or system-profile
     ARN), or any application-inference-profile ARN (its model is resolved elsewhere, with --profiles)."""
@@ -428,14 +417,18 @@ def _run_cur(engine: Engine, month: str, service: str, report: CheckReport) -> N
         return
     df = _lines_frame(table)
     report.frames["cur.lines"] = len(df)
-    start, end = period_bounds(month)
+    period = BillingPeriod.parse(month)
+    start, end = (dt.datetime.combine(d, dt.time()) for d in (period.start, period.end))
     results = _validate("cur", "lines", frames["lines"], df, {"period_start": start, "period_end": end})
     report.results += [_result("cur", "lines", e, results[e["meta"]["check"]]) for e in frames["lines"]]
 
 
 def _run_logs(engine: Engine, month: str, report: CheckReport) -> None:
     frames = expectations_by_frame("logs")
-    df = engine.query(FRAME_SQL["records"], log_window(month)).to_pandas()
+    # the same records estimate and reconcile read: the period's log partitions, the period's records
+    period = BillingPeriod.parse(month)
+    window = period.log_partitions() | {"month": str(period)}
+    df = engine.query(FRAME_SQL["records"], window).to_pandas()
     report.frames["logs.records"] = len(df)
     ids = {m for m in df["model_id"].dropna().unique().tolist() if isinstance(m, str)}
     known = sorted(m for m in ids if model_id_known(m))

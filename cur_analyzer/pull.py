@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 from cur_analyzer.attribution import validate_month
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.period import PARTITION_RE
 from cur_analyzer.text import first_invisible, visible
 
 try:  # POSIX only; where it is missing the pull runs without the lock (see _locked)
@@ -481,6 +482,6 @@ def _months(s3: Any, bucket: str, root: str) -> str:
     found = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
         for p in page.get("CommonPrefixes", []):
-            if m := re.search(r"BILLING_PERIOD=(\d{4}-\d{2})/$", p["Prefix"]):
+            if m := PARTITION_RE.match(p["Prefix"].rstrip("/").rsplit("/", 1)[-1]):
                 found.append(m.group(1))
     return ", ".join(sorted(found))

@@ -328,9 +328,11 @@ def test_each_log_rule_fails_on_records_built_to_break_exactly_it(tmp_path, case
     assert example in report.result("logs", check).examples
 
 
-def test_log_checks_read_only_the_month_partitions_and_warn_when_there_are_none(tmp_path):
+def test_log_checks_read_the_window_estimate_reads_and_warn_when_it_is_empty(tmp_path):
+    """The month's partitions and one day of slack (logs land after the call), as estimate and reconcile
+    read them: records filed after that are another month's."""
     engine = DuckDBEngine(
-        export(tmp_path, CLEAN_LINES), logs=logs(tmp_path, CLEAN_RECORDS, hour="2026/11/01/00")
+        export(tmp_path, CLEAN_LINES), logs=logs(tmp_path, CLEAN_RECORDS, hour="2026/11/02/00")
     )
     report = checks.run_checks(engine, MONTH, ("logs",))
     assert report.frames == {"logs.records": 0}

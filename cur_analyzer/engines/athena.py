@@ -10,7 +10,6 @@ SQL text is identical for every month and tag key because those are parameters.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,11 +20,11 @@ import pyarrow as pa
 
 from cur_analyzer import schema, sql
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.period import PARTITION_RE
 
 #: Athena's on-demand price per TB scanned (us-east-1 and most regions), and its 10 MB minimum per query.
 USD_PER_TB_SCANNED = Decimal(5)
 MIN_BYTES_BILLED = 10 * 1024 * 1024
-_PARTITION_DIR_RE = re.compile(r"BILLING_PERIOD=(\d{4}-\d{2})/?$", re.IGNORECASE)
 _TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
 
 
@@ -138,7 +137,8 @@ class AthenaEngine:
         folders = self._aws(
             lambda: wr.s3.list_directories(location.rstrip("/") + "/", boto3_session=self._session)
         )
-        return sorted({m.group(1) for f in folders if (m := _PARTITION_DIR_RE.search(f))})
+        names = (f.rstrip("/").rsplit("/", 1)[-1] for f in folders)
+        return sorted({m.group(1) for name in names if (m := PARTITION_RE.match(name))})
 
     # --- queries --------------------------------------------------------------------------------------
     def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:

@@ -14,7 +14,6 @@ cast fails on it; then one diagnosis query names the column, the files and how m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -37,9 +36,9 @@ from cur_analyzer.engines._duckdb_cur_types import (
 )
 from cur_analyzer.engines._duckdb_logs import logs_view_sql, resolve_logs
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.period import PARTITION_RE
 
 T = TypeVar("T")
-_PARTITION_RE = re.compile(r"^BILLING_PERIOD=(\d{4}-\d{2})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class CurFiles:
 
 def _period_of(path: Path) -> str | None:
     for part in reversed(path.parts[:-1]):
-        if m := _PARTITION_RE.match(part):
+        if m := PARTITION_RE.match(part):
             return m.group(1)
     return None
 
@@ -65,7 +64,7 @@ def _export_root(path: Path) -> Path:
     """The folder holding ``data/`` for a file in the S3 layout (or the file's folder otherwise)."""
     parts = path.parts
     for i in range(len(parts) - 1, 0, -1):
-        if parts[i] == "data" and i + 1 < len(parts) and _PARTITION_RE.match(parts[i + 1]):
+        if parts[i] == "data" and i + 1 < len(parts) and PARTITION_RE.match(parts[i + 1]):
             return Path(*parts[:i])
     return path.parent
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from cur_analyzer.attribution import PRINCIPAL_GRAINS, USAGE_LINE_TYPES, Dimension, parse_dimension
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.period import BillingPeriod, log_partitions
 from cur_analyzer.reports.chargeback import check_month
 
 if TYPE_CHECKING:
@@ -87,16 +88,15 @@ class Alerts:
 
 # --- the window ----------------------------------------------------------------------------------------
 def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    first = dt.date.fromisoformat(month + "-01")
-    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, nxt - dt.timedelta(days=1)
+    period = BillingPeriod.parse(month)
+    return period.start, period.last_day
 
 
 def _months_between(first: dt.date, last: dt.date) -> list[str]:
-    out, d = [], first.replace(day=1)
-    while d <= last:
-        out.append(d.strftime("%Y-%m"))
-        d = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    out, period = [], BillingPeriod(first.year, first.month)
+    while period.start <= last:
+        out.append(str(period))
+        period = period.next
     return out
 
 
@@ -337,13 +337,7 @@ def _model_share(
 
 # --- invocation logs -------------------------------------------------------------------------------------
 def _log_window(first: dt.date, last: dt.date) -> dict[str, str]:
-    # the dt partition is the delivery hour: a day either side catches records filed across midnight
-    return {
-        "dt_from": (first - dt.timedelta(days=1)).strftime("%Y/%m/%d/00"),
-        "dt_to": (last + dt.timedelta(days=2)).strftime("%Y/%m/%d/00"),
-        "day_from": first.isoformat(),
-        "day_to": last.isoformat(),
-    }
+    return log_partitions(first, last) | {"day_from": first.isoformat(), "day_to": last.isoformat()}
 
 
 def _model_name(model_id: str | None, profiles: ProfileMap | None) -> tuple[str, Any]:

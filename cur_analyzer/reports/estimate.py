@@ -10,7 +10,6 @@ and why, and strict mode fails on any.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from cur_analyzer.bedrock.models import ProfileMap, Resolved, resolve
 from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.period import BillingPeriod
 
 if TYPE_CHECKING:
     from cur_analyzer.render import Tabular
@@ -47,14 +47,8 @@ class LogWindow:
 
     @property
     def params(self) -> dict[str, Any]:
-        first = dt.date.fromisoformat(self.month + "-01")
-        nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return {
-            "dt_from": first.strftime("%Y/%m/%d/00"),
-            "dt_to": (nxt + dt.timedelta(days=1)).strftime("%Y/%m/%d/00"),
-            "month": self.month,
-            "by_hour": self.by_hour,
-        }
+        period = BillingPeriod.parse(self.month)
+        return period.log_partitions() | {"month": str(period), "by_hour": self.by_hour}
 
 
 @dataclass
