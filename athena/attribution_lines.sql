@@ -1,6 +1,6 @@
 -- cur-analyzer: the month's lines at the grain the attribution rules need.
 --
--- cur_analyzer/rules.py resolves every dimension (a rules-file dimension's ordered sources, a tag, a
+-- cur_analyzer/rules/ resolves every dimension (a rules-file dimension's ordered sources, a tag, a
 -- principal grain, a model...) over these rows in Python, in one place, so chargeback, coverage, budgets
 -- and alerts attribute a dollar the same way. Each slotN is the value of one tag lookup: the first non-empty
 -- of the unified `tags` map key ('iamPrincipal/team', 'resourceTags/team', 'accountTag/team') and the

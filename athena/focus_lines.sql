@@ -2,7 +2,7 @@
 --
 -- cur_analyzer/reports/focus.py turns each row into one FOCUS 1.2 row (BilledCost, EffectiveCost,
 -- ListCost, ChargeCategory...) and resolves the attribution (principal, team and its provenance) with
--- cur_analyzer/rules.py over the same slot columns as attribution_lines.sql. No aggregation: every
+-- cur_analyzer/rules/ over the same slot columns as attribution_lines.sql. No aggregation: every
 -- Bedrock line of the month (usage and adjustments) is one output row, so BilledCost sums to the bill.
 --
 -- params: month

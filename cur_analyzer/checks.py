@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cur_analyzer import schema
 from cur_analyzer.errors import ThresholdFailed, UserInputError
 from cur_analyzer.period import BillingPeriod
+from cur_analyzer.reports._view import ReportModel
 from cur_analyzer.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from cur_analyzer.engines import Engine
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
 SUITES = ("cur", "logs")
 ERROR, WARNING = "error", "warning"
@@ -100,7 +101,7 @@ class CheckResult:
 
 
 @dataclass
-class CheckReport:
+class CheckReport(ReportModel):
     month: str
     suites: tuple[str, ...]
     results: list[CheckResult]
@@ -157,6 +158,9 @@ class CheckReport:
             ],
             "notes": self.notes,
         }
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 # --- suites -------------------------------------------------------------------------------------------------
@@ -478,7 +482,7 @@ def run_before(
 # --- rendering -------------------------------------------------------------------------------------------
 def tabular(report: CheckReport) -> Tabular:
     """One row per expectation: status, failing share and up to five failing values."""
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     columns = ["suite", "check", "status", "severity", "failing", "checked", "examples", "rule"]
     rows = []

@@ -313,7 +313,7 @@ def _guarded(check: str, call: Any) -> list[Any]:
 
 
 def tabular(findings: list[Finding]) -> Any:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     failed = sum(f.status == FAIL for f in findings)
     warned = sum(f.status == WARN for f in findings)

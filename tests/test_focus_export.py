@@ -394,6 +394,6 @@ def test_an_export_without_the_iam_principal_option_still_exports(make_cur):
     (row,) = export.rows
     tags = json.loads(row["Tags"])
     assert tags["team"] == "web" and "x_principal" not in tags  # legacy map key, `user_` dropped
-    # without line_item_resource_id an aip_tag source reads the resource tags of any Bedrock line (rules.py)
+    # without line_item_resource_id an aip_tag source reads the resource tags of any Bedrock line (cur_analyzer/rules/)
     assert (row["x_Team"], row["x_TeamSource"]) == ("web", "aip_tag:team")
     assert any("line_item_iam_principal" in n for n in export.notes)

@@ -487,8 +487,8 @@ def test_hostile_tag_values_are_escaped(demo_engine):
 @pytest.mark.parametrize(
     ("month", "says"),
     [
-        ("2026-13", "--month must be YYYY-MM"),
-        ("October", "--month must be YYYY-MM"),
+        ("2026-13", "a billing period is written YYYY-MM"),
+        ("October", "a billing period is written YYYY-MM"),
         ("2025-01", "no CUR data for 2025-01"),
     ],
 )

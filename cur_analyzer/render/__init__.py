@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from cur_analyzer.render._escape import visible, visible_lines
 from cur_analyzer.render._pack_xlsx import render_xlsx as render_pack_xlsx
-from cur_analyzer.render._tabular import Tabular
-from cur_analyzer.render._write import FORMATS, check_output_path, json_default, render, write_atomically
+from cur_analyzer.render._write import FORMATS, check_output_path, render, write_atomically
+from cur_analyzer.reports._view import Tabular, json_default
 
 __all__ = [
     "FORMATS",

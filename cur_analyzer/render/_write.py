@@ -14,7 +14,7 @@ from typing import Any
 
 from cur_analyzer.errors import UserInputError, exit_code_for
 from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines, xlsx_safe
-from cur_analyzer.render._tabular import Tabular
+from cur_analyzer.reports._view import Tabular, json_default
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx", "md")
 _BINARY = {"parquet", "xlsx"}
@@ -42,14 +42,6 @@ def _is_number(value: Any) -> bool:
 def _csv_cell(value: Any) -> str:
     """Numbers as they are (a negative stays a number); any other text neutralised for spreadsheets."""
     return _text(value) if _is_number(value) else formula_safe(_text(value))
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _csv(t: Tabular) -> str:
@@ -82,26 +74,10 @@ def _md(t: Tabular, precision: int) -> str:
 
 
 def _parquet(t: Tabular) -> bytes:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrays = {}
-    for c in t.columns:
-        values = [r.get(c) for r in t.rows]
-        if c in t.money_columns:
-            arrays[c] = pa.array(values, type=pa.decimal128(38, 10))
-        else:
-            arrays[c] = pa.array(values)
-    table = pa.table(arrays) if t.columns else pa.table({})
-    table = table.replace_schema_metadata(
-        {
-            "cur_analyzer.report": json.dumps(
-                {k: v for k, v in t.document.items() if k != "rows"}, default=json_default
-            )
-        }
-    )
     buf = io.BytesIO()
-    pq.write_table(table, buf)
+    pq.write_table(t.to_arrow(), buf)
     return buf.getvalue()
 
 

@@ -35,12 +35,13 @@ from cur_analyzer.attribution import PRINCIPAL_GRAINS, USAGE_LINE_TYPES, Dimensi
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import BillingPeriod, log_partitions
+from cur_analyzer.reports._view import ReportModel
 from cur_analyzer.reports.chargeback import check_month
 
 if TYPE_CHECKING:
     from cur_analyzer.bedrock.models import ProfileMap
     from cur_analyzer.bedrock.pricing import PriceTable
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
     from cur_analyzer.rules import AlertRules, Rules
 
 RULES = ("daily-cost-spike", "spender-spike", "model-share", "failed-spend", "token-ratio", "large-call")
@@ -71,7 +72,7 @@ class RuleCheck:
 
 
 @dataclass
-class Alerts:
+class Alerts(ReportModel):
     first_day: dt.date
     last_day: dt.date
     month: str | None
@@ -84,6 +85,9 @@ class Alerts:
     @property
     def fired(self) -> bool:
         return bool(self.alerts)
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 # --- the window ----------------------------------------------------------------------------------------
@@ -572,7 +576,7 @@ def document(report: Alerts) -> dict:
 
 
 def tabular(report: Alerts) -> Tabular:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     rows = [
         {

@@ -27,9 +27,10 @@ from cur_analyzer.attribution import (
 )
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.reports._view import ReportModel
 
 if TYPE_CHECKING:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
     from cur_analyzer.rules import BudgetStatus, Rules, SplitResult
 
 COST_BASES = ("unblended", "net-unblended", "amortized", "net-amortized")
@@ -61,7 +62,7 @@ class AdjustmentRow:
 
 
 @dataclass
-class Chargeback:
+class Chargeback(ReportModel):
     month: str
     cost_basis: str
     service: str
@@ -112,6 +113,9 @@ class Chargeback:
         """The month's total when it is in one currency (else see ``totals()``)."""
         totals = self.totals()
         return next(iter(totals.values())) if len(totals) == 1 else (ZERO if not totals else None)
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 def _tag_params(dims: Sequence[Dimension]) -> dict[str, object]:
@@ -305,7 +309,7 @@ def _kind(r: ChargebackRow) -> str:
 
 def tabular(cb: Chargeback) -> Tabular:
     """The rows a renderer shows: attributed, then Unallocated, then adjustments (and a Total line)."""
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     multi = len(cb.currencies) > 1
     dims = list(cb.dimensions)

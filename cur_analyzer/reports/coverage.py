@@ -33,10 +33,11 @@ from cur_analyzer.attribution import (
 )
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.reports._view import ReportModel
 from cur_analyzer.reports.chargeback import COST_BASES, SERVICES, check_month, month_is_final
 
 if TYPE_CHECKING:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
     from cur_analyzer.rules import Rules
 
 TAG_SOURCES = ("resource", "principal", "account")
@@ -111,7 +112,7 @@ class HygieneProblem:
 
 
 @dataclass
-class Coverage:
+class Coverage(ReportModel):
     month: str
     service: str
     cost_basis: str
@@ -130,6 +131,9 @@ class Coverage:
     def below(self, threshold: Decimal, source: str = "any") -> list[CoverageRow]:
         """Overall rows of ``source`` under ``threshold`` percent (a key without spend never fails)."""
         return [r for r in self.totals() if r.source == source and r.pct is not None and r.pct < threshold]
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 def _check_key(key: str) -> str:
@@ -486,7 +490,7 @@ def document(cov: Coverage) -> dict:
 def tabular(cov: Coverage, top: int = 5) -> Tabular:
     """Overall coverage per key and source, then by account and by service (``any`` and ``rules``
     only); offenders and hygiene problems in the footer (all of it is in ``--format json``)."""
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     multi = len({r.currency for r in cov.rows}) > 1
     columns = [

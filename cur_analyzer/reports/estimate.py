@@ -22,9 +22,10 @@ from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import BillingPeriod
+from cur_analyzer.reports._view import ReportModel
 
 if TYPE_CHECKING:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
 ZERO = Decimal(0)
 #: Log token counters -> price-table meters. The log has one cache-write counter: it is priced at the
@@ -177,7 +178,7 @@ def malformed_note(reasons: dict[str, int], month: str) -> str | None:
 
 
 @dataclass
-class Estimate:
+class Estimate(ReportModel):
     month: str
     view: str
     columns: list[str]
@@ -187,6 +188,9 @@ class Estimate:
     unpriced: list[dict[str, Any]]
     log_health: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 def _group(buckets: list[PricedBucket], key: Callable[[PricedBucket], tuple], names: list[str]) -> list[dict]:
@@ -348,7 +352,7 @@ def _view(
 
 
 def tabular(est: Estimate) -> Tabular:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     money = ("estimated_cost",)
     summary = (

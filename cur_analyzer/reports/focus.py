@@ -47,11 +47,12 @@ from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import USAGE_LINE_TYPES, Dimension, label
 from cur_analyzer.engines import Engine
+from cur_analyzer.reports._view import ReportModel
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
     from cur_analyzer.rules import Rules
 
 FOCUS_VERSION = "1.2"
@@ -289,7 +290,7 @@ def focus_tags(
 
 # --- the model -------------------------------------------------------------------------------------------
 @dataclass
-class FocusExport:
+class FocusExport(ReportModel):
     month: str
     rows: list[dict[str, Any]]  # one per CUR line; keys COLUMN_NAMES; money and quantities as Decimal
     final: bool
@@ -309,6 +310,9 @@ class FocusExport:
         for r in self.rows:
             out[r["ChargeCategory"]] += 1
         return dict(out)
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 def _rules_with_team(rules: Rules | None, team_dimension: str) -> Rules:
@@ -605,7 +609,7 @@ def summary(export: FocusExport) -> dict[str, Any]:
 
 def tabular(export: FocusExport) -> Tabular:
     """The rows for the csv and json renderers (DateTimes as ISO 8601 UTC text, money full precision)."""
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     rows = _text_rows(export)
     return Tabular(
@@ -631,7 +635,7 @@ def to_arrow(export: FocusExport) -> pa.Table:
     """The export as a typed Arrow table (the Parquet file's content), summary in the schema metadata."""
     import pyarrow as pa
 
-    from cur_analyzer.render import json_default
+    from cur_analyzer.reports._view import json_default
 
     schema = arrow_schema()
     columns = []

@@ -35,12 +35,13 @@ from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
 from cur_analyzer.bedrock.usage_types import parse_usage_type
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.reports._view import ReportModel
 from cur_analyzer.reports.chargeback import check_month, month_is_final
 from cur_analyzer.reports.estimate import LogWindow, malformed_note, price_buckets, usable_rows
 from cur_analyzer.rules import LinePlan, Rules
 
 if TYPE_CHECKING:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
 ZERO = Decimal(0)
 BUCKET_FIELDS = ("day", "account", "region", "principal", "model", "meter")
@@ -132,7 +133,7 @@ class ReconcileRow:
 
 
 @dataclass
-class Reconciliation:
+class Reconciliation(ReportModel):
     month: str
     by: tuple[str, ...]
     tolerance_pct: Decimal
@@ -167,6 +168,9 @@ class Reconciliation:
     @property
     def mismatched(self) -> list[ReconcileRow]:
         return [r for r in self.rows if r.status != "match"]
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
 
 
 # --- building buckets ---------------------------------------------------------------------------------
@@ -456,7 +460,7 @@ def document(rec: Reconciliation) -> dict[str, Any]:
 
 
 def tabular(rec: Reconciliation) -> Tabular:
-    from cur_analyzer.render import Tabular
+    from cur_analyzer.reports._view import Tabular
 
     dims = list(rec.by)
     columns = [

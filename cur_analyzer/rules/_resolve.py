@@ -1,0 +1,180 @@
+"""How a billing line gets its value per dimension: the one resolver every report uses.
+
+``LinePlan`` says which tag lookups a set of ``--by`` dimensions needs from ``athena/attribution_lines.sql``
+(a line's account, principal, service, resource kind and up to ``MAX_SLOTS`` tag values) and resolves
+each row of it: a rules dimension to its first non-empty source, with ``attributed_via`` naming the
+source; a tag dimension to its slot; any other dimension to its column. ``attribute`` turns the rows into
+``Item``s, what shared-cost splits move and reports roll up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from cur_analyzer.attribution import (
+    BEDROCK_PRODUCT_CODES,
+    UNALLOCATED,
+    USAGE_LINE_TYPES,
+    USAGE_TYPE_DIMS,
+    Dimension,
+    label,
+)
+from cur_analyzer.errors import UserInputError
+from cur_analyzer.rules._compiled import RuleDimension, Rules
+from cur_analyzer.rules._model import ZERO
+
+__all__ = ["MAX_SLOTS", "Item", "LinePlan", "attribute", "format_via"]
+
+#: Tag lookups one ``attribution_lines.sql`` run can bind (``slot1`` … ``slot8``).
+MAX_SLOTS = 8
+
+
+class LinePlan:
+    """Which tag lookups a set of dimensions needs from ``attribution_lines.sql``, and how each row of it
+    resolves to a value (and ``attributed_via``) per dimension."""
+
+    def __init__(
+        self,
+        dims: Sequence[Dimension],
+        rules: Rules | None = None,
+        *,
+        has_resource_ids: bool = True,
+    ):
+        self.dims = tuple(dims)
+        self.rules = rules or Rules.empty()
+        self.has_resource_ids = has_resource_ids
+        self.slots = {lk: i + 1 for i, lk in enumerate(dict.fromkeys(self._tag_lookups()))}
+        if len(self.slots) > MAX_SLOTS:
+            raise UserInputError(
+                f"these dimensions need {len(self.slots)} different tag lookups; one report reads at most "
+                f"{MAX_SLOTS}: ask for fewer tag or rules dimensions at once"
+            )
+        self.by_usage_type = any(d.kind in USAGE_TYPE_DIMS for d in self.dims)
+
+    def _tag_lookups(self) -> list[tuple[str, str]]:
+        """(unified tags key, resource_tags key) of every tag the dimensions read, in ``--by`` order."""
+        lookups: list[tuple[str, str]] = []
+        for d in self.dims:
+            if d.kind == "tag":
+                lookups.append((d.tags_key or "", d.resource_key or ""))
+            elif d.kind == "rules":
+                lookups += [s.lookup for s in self.rules.dimensions[d.spec].sources if s.lookup]
+        return lookups
+
+    @property
+    def rules_dims(self) -> tuple[Dimension, ...]:
+        return tuple(d for d in self.dims if d.kind == "rules")
+
+    def params(
+        self, month: str, service: str, cost_basis: str = "unblended", *, by_day: bool = False
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"by_usage_type": self.by_usage_type, "by_day": by_day}
+        by_index = {i: lk for lk, i in self.slots.items()}
+        for i in range(1, MAX_SLOTS + 1):
+            tags_key, resource_key = by_index.get(i, ("", ""))
+            # NULL, not '': DuckDB folds a lookup of a NULL key away and then never reads that map
+            params[f"slot{i}_tags_key"] = tags_key or None
+            params[f"slot{i}_resource_key"] = resource_key or None
+        return params | {"cost_basis": cost_basis, "month": month, "service": service}
+
+    def notes(self, caps: Any) -> list[str]:
+        out = []
+        kinds = {s.kind for d in self.rules_dims for s in self.rules.dimensions[d.spec].sources}
+        if not caps.tags and kinds & {"principal_tag", "account_tag"}:
+            out.append("the export has no `tags` column: principal and account tag sources never match")
+        if not caps.iam_principal and kinds & {"principal_tag", "principal_pattern"}:
+            out.append("the export has no line_item_iam_principal: principal sources never match")
+        if not caps.has("resource_id") and "aip_tag" in kinds:
+            out.append(
+                "the export has no line_item_resource_id: aip_tag sources read the resource tags of any "
+                "Bedrock line"
+            )
+        return out
+
+    def _is_aip(self, rec: Mapping[str, Any]) -> bool:
+        if rec.get("resource_kind") == "aip":
+            return True
+        return not self.has_resource_ids and rec.get("service") in BEDROCK_PRODUCT_CODES
+
+    def resolve_rules(self, dim: RuleDimension, rec: Mapping[str, Any]) -> tuple[str | None, str]:
+        """The first non-empty source of a rules dimension for one row: (value, attributed_via)."""
+        for src in dim.sources:
+            if src.lookup is not None:
+                if src.kind == "aip_tag" and not self._is_aip(rec):
+                    continue
+                value = rec.get(f"slot{self.slots[src.lookup]}")
+                if value:
+                    return value, src.via
+            elif src.accounts is not None:
+                value = src.accounts.get(rec.get("account") or "")
+                if value:
+                    return value, src.via
+            else:
+                hit = src.match_principal(rec.get("principal"))
+                if hit:
+                    return hit
+        return None, "unallocated"
+
+    def value(self, dim: Dimension, rec: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """(value or None, attributed_via for rules dimensions else None) of one row for one dimension."""
+        if dim.kind == "rules":
+            return self.resolve_rules(self.rules.dimensions[dim.spec], rec)
+        if dim.kind == "tag":
+            return rec.get(f"slot{self.slots[(dim.tags_key or '', dim.resource_key or '')]}") or None, None
+        return label(dim, rec.get(dim.engine_column)), None
+
+    def resolve(self, rec: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+        """Values (``Unallocated`` where none) and ``attributed_via`` per dimension of one row."""
+        pairs = [self.value(d, rec) for d in self.dims]
+        return tuple(v or UNALLOCATED for v, _ in pairs), tuple(via for _, via in pairs)
+
+
+def format_via(dims: Sequence[Dimension], vias: Sequence[str | None]) -> str | None:
+    """``attributed_via`` of a row: the via of its rules dimension, or ``dim=via; …`` for several."""
+    named = [(d.spec, v) for d, v in zip(dims, vias, strict=True) if d.kind == "rules"]
+    if not named:
+        return None
+    if len(named) == 1:
+        return named[0][1]
+    return "; ".join(f"{name}={via}" for name, via in named)
+
+
+# --- resolved lines ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Item:
+    """A group of billing lines with its resolved values: what splits move and reports roll up."""
+
+    values: tuple[str, ...]
+    vias: tuple[str | None, ...]
+    currency: str
+    cost: Decimal
+    lines: int
+    line_item_type: str
+    service: str | None
+    usage: bool
+
+
+def attribute(records: Iterable[Mapping[str, Any]], plan: LinePlan) -> list[Item]:
+    """Resolve every ``attribution_lines.sql`` row; adjustment lines (not usage) get no values."""
+    blank = tuple(UNALLOCATED for _ in plan.dims)
+    none = tuple("unallocated" if d.kind == "rules" else None for d in plan.dims)
+    items = []
+    for rec in records:
+        usage = rec["line_item_type"] in USAGE_LINE_TYPES
+        values, vias = plan.resolve(rec) if usage else (blank, none)
+        items.append(
+            Item(
+                values,
+                vias,
+                rec["currency"],
+                rec["cost"] if rec["cost"] is not None else ZERO,
+                int(rec["line_count"]),
+                rec["line_item_type"] or "(blank)",
+                rec.get("service"),
+                usage,
+            )
+        )
+    return items
