@@ -322,7 +322,7 @@ def build_reconciliation(
 ) -> Reconciliation:
     tolerance = Decimal(str(tolerance_pct))
     if tolerance < 0:
-        raise UserInputError("--tolerance must be a percentage >= 0")
+        raise UserInputError("the tolerance must be a percentage >= 0")
     dims = [_parse_by(spec, rules) for spec in (by or ("principal", "model"))]
     plan = LinePlan([d for d in dims if d.kind in ("tag", "rules")], rules)
     check_month(engine, month)
