@@ -350,7 +350,7 @@ def test_a_negative_amount_stays_a_number_in_csv_and_xlsx(amount):
 
 
 def test_a_hostile_currency_code_is_escaped_in_chart_hover_text_and_axis_titles(hostile_pack):
-    from cur_analyzer.render.html import _chart
+    from cur_analyzer.render._charts import chart as _chart
     from cur_analyzer.reports.monthly import views
 
     charts = [_chart(v, "<img src=x onerror=window.__pwned=6>") for v in views(hostile_pack)]

@@ -29,6 +29,10 @@ def test_the_wheel_ships_the_athena_sql_and_the_checks(wheel):
         assert f"cur_analyzer/_resources/athena/{sql_file.name}" in names
     assert any(n.startswith("cur_analyzer/_resources/checks/") for n in names)
     assert "cur_analyzer/bedrock/data/prices.csv" in names
+    for fragment in (ROOT / "athena" / "fragments").glob("*.sql"):
+        assert f"cur_analyzer/_resources/athena/fragments/{fragment.name}" in names
+    for template in ("report.html", "_views.html", "report.css", "report.js", "pack_words.yaml"):
+        assert f"cur_analyzer/render/templates/{template}" in names
 
 
 def test_an_installed_wheel_finds_its_sql_outside_the_source_tree(wheel, tmp_path):

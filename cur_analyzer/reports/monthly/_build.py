@@ -1,0 +1,225 @@
+"""Building the monthly pack: the existing report builders, called once per view.
+
+``build_chargeback`` by team, principal, model and token type (plus once per other budgeted dimension of
+the rules file), ``athena/bedrock_daily.sql`` for the daily trend, ``build_coverage`` for the required
+keys, ``build_reconciliation`` by day when invocation logs are given, and ``run_checks`` for the
+data-quality summary. No SQL or money maths of its own beyond grouping the rows they return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from cur_analyzer.attribution import USAGE_LINE_TYPES, validate_month
+from cur_analyzer.engines import Engine
+from cur_analyzer.reports.monthly._model import (
+    DEFAULT_REQUIRE,
+    SPEND_CUTS,
+    ZERO,
+    Budgets,
+    DayAdjustment,
+    DayRow,
+    MonthlyReport,
+    Phrase,
+    Spend,
+)
+
+if TYPE_CHECKING:
+    from cur_analyzer.bedrock.models import ProfileMap
+    from cur_analyzer.bedrock.pricing import PriceTable
+    from cur_analyzer.reports.chargeback import Chargeback
+    from cur_analyzer.reports.reconcile import Reconciliation
+    from cur_analyzer.rules import Rules
+
+#: (day, currency) -> [usage cost, line count]
+DailyUsage = dict[tuple[str, str], list]
+
+
+@dataclass
+class _Notes:
+    """Every note of every report, once each (a text another report already said is not repeated)."""
+
+    items: list[tuple[str, str | Phrase]] = field(default_factory=list)
+
+    def add(self, source: str, texts: Sequence[str | Phrase]) -> None:
+        for text in texts:
+            if text not in [said for _, said in self.items]:
+                self.items.append((source, text))
+
+
+@dataclass
+class _Build:
+    """What every step of one build shares: the engine and month, the rules, the notes so far."""
+
+    engine: Engine
+    month: str
+    rules: Rules | None
+    step: Callable[[str], None]
+    notes: _Notes = field(default_factory=_Notes)
+    omitted: dict[str, Phrase] = field(default_factory=dict)
+
+    def chargeback(self, by: str) -> Chargeback:
+        from cur_analyzer.reports.chargeback import build_chargeback
+        from cur_analyzer.reports.chargeback import tabular as chargeback_tabular
+
+        cb = build_chargeback(self.engine, self.month, [by], "bedrock", "unblended", rules=self.rules)
+        self.notes.add(f"chargeback by {by}", chargeback_tabular(cb).footer)
+        return cb
+
+
+def _team_dimension(build: _Build) -> str:
+    """The rules file's ``team`` dimension, else the principal tag (and a note saying why)."""
+    rules = build.rules
+    if rules is not None and "team" in rules.dimensions:
+        return "team"
+    why = "no_rules" if rules is None else "no_team_dimension"
+    build.notes.add("report", [Phrase("notes.team_from_principal_tag", {"why": why})])
+    return "iamPrincipal/team"
+
+
+def _spend_cuts(build: _Build, team_dim: str) -> dict[str, Chargeback]:
+    chargebacks: dict[str, Chargeback] = {}
+    for cut, by in zip(SPEND_CUTS, (team_dim, "principal", "model", "token-type"), strict=True):
+        build.step(f"chargeback by {by}")
+        chargebacks[cut] = build.chargeback(by)
+    return chargebacks
+
+
+def _budgets(build: _Build, chargebacks: dict[str, Chargeback]) -> list[Budgets]:
+    """One ``Budgets`` per budgeted dimension (a cut already built is reused), or why there are none."""
+    rules = build.rules
+    if rules is None:
+        build.omitted["budgets"] = Phrase("budgets.omitted.no_rules")
+        return []
+    if not rules.budgets:
+        build.omitted["budgets"] = Phrase("budgets.omitted.no_budgets", {"rules_file": rules.path or ""})
+        return []
+    by_dim = {cb.dimensions[0]: cb for cb in chargebacks.values()}
+    budgets = []
+    for dim in rules.budgets:
+        cb = by_dim.get(dim)
+        if cb is None:
+            build.step(f"chargeback by {dim} (budgets)")
+            cb = by_dim[dim] = build.chargeback(dim)
+        budgets.append(Budgets(dim, list(cb.budgets)))
+    return budgets
+
+
+def _daily(engine: Engine, month: str) -> tuple[DailyUsage, list[DayAdjustment]]:
+    """The month's billed usage per day and currency, and the adjustment lines per day."""
+    usage: DailyUsage = defaultdict(lambda: [ZERO, 0])
+    adjustments: list[DayAdjustment] = []
+    for r in engine.query("bedrock_daily", {"month": month}).to_pylist():
+        cost = r["cost"] if r["cost"] is not None else ZERO
+        if r["line_item_type"] in USAGE_LINE_TYPES:
+            acc = usage[(r["day"], r["currency"])]
+            acc[0] += cost
+            acc[1] += int(r["line_count"])
+        else:
+            adjustments.append(
+                DayAdjustment(
+                    r["day"], r["line_item_type"] or "(blank)", r["currency"], cost, int(r["line_count"])
+                )
+            )
+    return usage, adjustments
+
+
+def _day_rows(usage: DailyUsage, estimated: dict[str, Decimal] | None) -> list[DayRow]:
+    """One row per billed day, with the day's estimate when logs were given (``estimated`` not None)."""
+    for day in estimated or {}:  # a day with log records and no bill still shows its estimate
+        if not any(d == day for d, _ in usage):
+            usage[(day, "USD")]  # the price table is in USD
+    return [
+        DayRow(day, cur, cost, lines, estimated.get(day, ZERO) if estimated is not None else None)
+        for (day, cur), (cost, lines) in sorted(usage.items())
+    ]
+
+
+def _reconciliation(
+    build: _Build,
+    tolerance_pct: Decimal | float | str,
+    prices: PriceTable | None,
+    profiles: ProfileMap | None,
+) -> Reconciliation:
+    from cur_analyzer.reports.reconcile import build_reconciliation
+
+    build.step("reconciliation against the invocation logs")
+    rec = build_reconciliation(build.engine, build.month, ["day"], tolerance_pct, prices, profiles)
+    build.notes.add("reconciliation", rec.notes)
+    return rec
+
+
+def build_monthly(
+    engine: Engine,
+    month: str,
+    *,
+    rules: Rules | None = None,
+    require: Sequence[str] = DEFAULT_REQUIRE,
+    logs: bool = False,
+    prices: PriceTable | None = None,
+    profiles: ProfileMap | None = None,
+    tolerance_pct: Decimal | float | str = 1,
+    inputs: dict[str, str] | None = None,
+    generated_at: dt.datetime | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> MonthlyReport:
+    """The month's pack. ``logs``: invocation logs are available to the engine (adds the reconciliation
+    and the daily estimate); ``rules``: team from its ``team`` dimension, budgets from its budgets."""
+    from cur_analyzer.checks import run_checks
+    from cur_analyzer.reports.chargeback import check_month
+    from cur_analyzer.reports.coverage import build_coverage
+
+    validate_month(month)
+    check_month(engine, month)
+    generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    build = _Build(engine, month, rules, on_step or (lambda _text: None))
+
+    team_dim = _team_dimension(build)
+    chargebacks = _spend_cuts(build, team_dim)
+    budgets = _budgets(build, chargebacks)
+
+    build.step("daily trend")
+    daily_usage, daily_adjustments = _daily(engine, month)
+
+    build.step(f"coverage of {', '.join(require)}")
+    coverage = build_coverage(engine, month, list(require), "bedrock", "unblended", rules=rules)
+    build.notes.add("coverage", coverage.notes)
+
+    reconciliation = None
+    if logs:
+        reconciliation = _reconciliation(build, tolerance_pct, prices, profiles)
+    else:
+        build.omitted["reconciliation"] = Phrase("reconciliation.omitted.no_logs")
+    estimated = (
+        {r.values["day"]: r.estimated_cost for r in reconciliation.rows}
+        if reconciliation is not None
+        else None
+    )
+
+    build.step("data checks")
+    checks = run_checks(engine, month, ("cur", "logs") if logs else ("cur",), service="bedrock")
+    build.notes.add("checks", checks.notes)
+    if not logs:
+        build.notes.add("checks", [Phrase("notes.log_checks_not_run")])
+
+    return MonthlyReport(
+        month=month,
+        generated_at=generated_at,
+        final=chargebacks["team"].final,
+        team_dimension=team_dim,
+        spend={cut: Spend.of(cb) for cut, cb in chargebacks.items()},
+        daily=_day_rows(daily_usage, estimated),
+        daily_adjustments=daily_adjustments,
+        budgets=budgets,
+        coverage=coverage,
+        reconciliation=reconciliation,
+        checks=checks,
+        inputs=dict(inputs or {}),
+        omitted=build.omitted,
+        notes=build.notes.items,
+    )
