@@ -9,7 +9,29 @@ over the same object. Importing this package imports no heavy library.
 """
 
 from cur_analyzer.api import Analyzer
+from cur_analyzer.choices import (
+    CheckSuite,
+    CostBasis,
+    CoverageSource,
+    EngineName,
+    EstimateView,
+    OutputFormat,
+    ServiceScope,
+)
 from cur_analyzer.errors import CurAnalyzerError, ThresholdFailed, UserInputError
 from cur_analyzer.period import BillingPeriod
 
-__all__ = ["Analyzer", "BillingPeriod", "CurAnalyzerError", "ThresholdFailed", "UserInputError"]
+__all__ = [
+    "Analyzer",
+    "BillingPeriod",
+    "CheckSuite",
+    "CostBasis",
+    "CoverageSource",
+    "CurAnalyzerError",
+    "EngineName",
+    "EstimateView",
+    "OutputFormat",
+    "ServiceScope",
+    "ThresholdFailed",
+    "UserInputError",
+]

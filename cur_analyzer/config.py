@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -24,6 +24,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from cur_analyzer.choices import EngineName
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.setting_files import CONFIG_MAX_BYTES, read_setting_file
 from cur_analyzer.sql import IDENTIFIER_RE
@@ -66,7 +67,7 @@ def read_config_file() -> dict[str, Any]:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CUR_ANALYZER_", extra="forbid")
 
-    engine: Literal["duckdb", "athena"] = "duckdb"
+    engine: EngineName = EngineName.DUCKDB
     cur: Path | None = Field(default=None, description="local CUR 2.0 export folder or parquet files")
     logs: Path | None = Field(default=None, description="local folder of Bedrock invocation logs (S3 layout)")
     prices: Path | None = None

@@ -12,11 +12,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
+from cur_analyzer.choices import OutputFormat
 from cur_analyzer.errors import UserInputError, exit_code_for
 from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines, xlsx_safe
 from cur_analyzer.reports._view import Tabular, json_default
 
-FORMATS = ("table", "csv", "json", "parquet", "xlsx", "md")
+FORMATS = tuple(fmt.value for fmt in OutputFormat)
 _BINARY = {"parquet", "xlsx"}
 
 

@@ -25,6 +25,7 @@ from cur_analyzer.attribution import (
     parse_dimension,
     validate_month,
 )
+from cur_analyzer.choices import CostBasis, ServiceScope
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports._view import ReportModel
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
     from cur_analyzer.rules import BudgetStatus, Rules, SplitResult
 
-COST_BASES = ("unblended", "net-unblended", "amortized", "net-amortized")
-SERVICES = ("bedrock", "all")
+COST_BASES = tuple(basis.value for basis in CostBasis)
+SERVICES = tuple(scope.value for scope in ServiceScope)
 MAX_TAG_DIMENSIONS = 4
 ZERO = Decimal(0)
 

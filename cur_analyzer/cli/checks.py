@@ -1,8 +1,6 @@
 """``cur-analyzer check``: the great-expectations data checks on a month's CUR lines and invocation logs.
 
-Registered on the main app by the import at the end of ``cli.py``. Nothing heavy is imported at module
-level (``cur-analyzer --help`` stays fast); great_expectations loads only when the command runs.
-"""
+great_expectations loads only when the command runs."""
 
 from __future__ import annotations
 
@@ -11,31 +9,38 @@ from typing import Annotated
 
 import typer
 
-from cur_analyzer.cli import (
-    CurOpt,
-    EngineOpt,
-    FormatOpt,
-    LogsOpt,
-    MonthOpt,
-    OutputOpt,
-    _engine,
-    command,
-    progress,
-)
+from cur_analyzer.choices import CheckSuite, EngineName, OutputFormat, ServiceScope
+from cur_analyzer.cli._app import command, progress
+from cur_analyzer.cli._inputs import connect_engine
+from cur_analyzer.cli._options import CurOpt, EngineOpt, FormatOpt, LogsOpt, MonthOpt, OutputOpt, ServiceOpt
+
+SuiteOpt = Annotated[
+    list[CheckSuite] | None,
+    typer.Option(
+        "--suite",
+        help="Suite to run, repeatable. Default: cur, plus logs when --logs is given; with --engine athena name "
+        "--suite logs to check the Glue log table.",
+    ),
+]
+ErrorsFailOpt = Annotated[
+    bool, typer.Option("--strict", help="Exit 1 when any error-severity check fails (for CI).")
+]
 
 
-def default_suites(engine: str | None, cur: list[Path] | None, logs: list[Path] | None) -> tuple[str, ...]:
+def default_suites(
+    engine: EngineName | None, cur: list[Path] | None, logs: list[Path] | None
+) -> tuple[CheckSuite, ...]:
     """``cur`` when there is a CUR source, plus ``logs`` when invocation logs were given."""
     from cur_analyzer.config import load_settings
 
     settings = load_settings(engine=engine)
-    athena = settings.engine == "athena"
+    athena = settings.engine == EngineName.ATHENA
     suites = []
     if athena or cur or settings.cur:
-        suites.append("cur")
+        suites.append(CheckSuite.CUR)
     if (not athena) and (logs or settings.logs):
-        suites.append("logs")
-    return tuple(suites) or ("cur",)
+        suites.append(CheckSuite.LOGS)
+    return tuple(suites) or (CheckSuite.CUR,)
 
 
 @command
@@ -43,22 +48,11 @@ def check(
     month: MonthOpt,
     cur: CurOpt = None,
     logs: LogsOpt = None,
-    suite: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--suite",
-            help="cur and/or logs, repeatable (default: cur, plus logs when --logs is given; "
-            "with --engine athena name --suite logs to check the Glue log table).",
-        ),
-    ] = None,
-    service: Annotated[
-        str, typer.Option(help="bedrock (Bedrock lines only) or all (every line of the month).")
-    ] = "bedrock",
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when any error-severity check fails (for CI).")
-    ] = False,
+    suite: SuiteOpt = None,
+    service: ServiceOpt = ServiceScope.BEDROCK,
+    strict: ErrorsFailOpt = False,
     engine: EngineOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """Can the data be trusted? great-expectations checks on the month's CUR lines and invocation logs.
@@ -74,7 +68,7 @@ def check(
     validate_month(month)
     suites = tuple(suite) if suite else default_suites(engine, cur, logs)
     with progress(f"check {month}…") as update:
-        report = run_checks(_engine(cur, engine, update, logs), month, suites, service=service)
+        report = run_checks(connect_engine(cur, engine, update, logs), month, suites, service=service)
     render(tabular(report), fmt, output)
     if strict and report.errors:
         failed = ", ".join(f"{r.suite}.{r.check}" for r in report.errors)

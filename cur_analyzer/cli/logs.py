@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
-from cur_analyzer.cli import (
+from cur_analyzer.choices import CheckSuite, EstimateView, OutputFormat
+from cur_analyzer.cli._app import command, progress
+from cur_analyzer.cli._inputs import checked_first, connect_engine, load_prices, load_profiles, load_rules
+from cur_analyzer.cli._options import (
     CheckOpt,
     CurOpt,
     EngineOpt,
@@ -17,38 +20,41 @@ from cur_analyzer.cli import (
     PrecisionOpt,
     PricesOpt,
     ProfilesOpt,
+    ReconcileByOpt,
     RulesOpt,
-    _engine,
-    _prices,
-    _profiles,
-    _rules,
-    checked_first,
-    command,
     finite_percent,
-    progress,
 )
+
+ViewOpt = Annotated[
+    EstimateView,
+    typer.Option(
+        "--view",
+        help="What to show; prompts: caching opportunities, waste: large input with tiny output, "
+        "failed: spend on failed calls.",
+    ),
+]
+ShowPromptsOpt = Annotated[bool, typer.Option("--show-prompts", help="Show prompt text in the prompts view.")]
+MalformedFailsOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 2) on malformed log lines.")]
+ToleranceOpt = Annotated[
+    float,
+    typer.Option("--tolerance", callback=finite_percent, help="A row matches within this % of its bill."),
+]
+FailOnMismatchOpt = Annotated[
+    bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")
+]
 
 
 @command
 def estimate(
     month: MonthOpt,
-    view: Annotated[
-        str,
-        typer.Option(
-            "--view",
-            help="spend, models, spenders, cache, daily, hourly, prompts (caching "
-            "opportunities), waste (large input, tiny output) or failed (spend on failed calls).",
-        ),
-    ] = "spend",
+    view: ViewOpt = EstimateView.SPEND,
     logs: LogsOpt = None,
     prices: PricesOpt = None,
     profiles: ProfilesOpt = None,
-    show_prompts: Annotated[
-        bool, typer.Option("--show-prompts", help="Show prompt text in the prompts view.")
-    ] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 2) on malformed log lines.")] = False,
+    show_prompts: ShowPromptsOpt = False,
+    strict: MalformedFailsOpt = False,
     engine: EngineOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
 ) -> None:
@@ -58,11 +64,11 @@ def estimate(
 
     with progress(f"estimate {month}…") as update:
         report = build_estimate(
-            _engine(None, engine, update, logs=logs),
+            connect_engine(None, engine, update, logs=logs),
             month,
             view,
-            _prices(prices),
-            _profiles(profiles),
+            load_prices(prices),
+            load_profiles(profiles),
             show_prompts=show_prompts,
             strict=strict,
         )
@@ -72,30 +78,17 @@ def estimate(
 @command
 def reconcile(
     month: MonthOpt,
-    by: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--by",
-            "-b",
-            help="Roll-up, repeatable: day, account, region, principal, role, session, "
-            "model, meter, iamPrincipal/<key>, tag/<key> or a rules-file dimension. Default: principal, model.",
-        ),
-    ] = None,
+    by: ReconcileByOpt = None,
     cur: CurOpt = None,
     logs: LogsOpt = None,
     prices: PricesOpt = None,
     profiles: ProfilesOpt = None,
-    tolerance: Annotated[
-        float,
-        typer.Option("--tolerance", callback=finite_percent, help="A row matches within this % of its bill."),
-    ] = 1.0,
-    fail_on_mismatch: Annotated[
-        bool, typer.Option("--fail-on-mismatch", help="Exit 1 when any row is out of tolerance (for CI).")
-    ] = False,
+    tolerance: ToleranceOpt = 1.0,
+    fail_on_mismatch: FailOnMismatchOpt = False,
     check: CheckOpt = False,
     rules: RulesOpt = None,
     engine: EngineOpt = None,
-    fmt: FormatOpt = "table",
+    fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
 ) -> None:
@@ -105,16 +98,16 @@ def reconcile(
     from cur_analyzer.reports.reconcile import build_reconciliation, tabular
 
     with progress(f"reconcile {month}…") as update:
-        eng = _engine(cur, engine, update, logs=logs)
-        checked_first(eng, month, check, suites=("cur", "logs"))
+        eng = connect_engine(cur, engine, update, logs=logs)
+        checked_first(eng, month, check, suites=(CheckSuite.CUR, CheckSuite.LOGS))
         report = build_reconciliation(
             eng,
             month,
             by or ["principal", "model"],
             str(tolerance),
-            _prices(prices),
-            _profiles(profiles),
-            _rules(rules),
+            load_prices(prices),
+            load_profiles(profiles),
+            load_rules(rules),
         )
     render(tabular(report), fmt, output, precision)
     if fail_on_mismatch and report.mismatched:

@@ -1,0 +1,191 @@
+"""The Typer app every command registers on, and what all commands share while they run: the global
+``--debug``/``--quiet``, errors as one line on stderr with the exit code that says whose fault it is (click's
+usage errors included), and the progress bar.
+
+Nothing heavy is imported here: rich loads only when a progress bar is shown.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from cur_analyzer.errors import BAD_INPUT, INTERRUPTED, exit_code_for
+
+__all__ = ["app", "command", "progress", "state"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _FlagsTakeNoValue:
+    """Typer's help panel puts a value type after every option, so ``--debug <bool>`` reads as if the flag
+    wanted a value; a flag takes none, and its help line shows none."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+
+class _Command(_FlagsTakeNoValue, TyperCommand):
+    """A command of the app."""
+
+
+class _OneLineErrors(_FlagsTakeNoValue, TyperGroup):
+    """Click's usage errors (unknown or missing option, bad choice) end like every other error: one line
+    on stderr naming the command and its ``--help``, exit 2, instead of a usage box."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except UsageError as e:
+            where = e.ctx.command_path if e.ctx else "cur-analyzer"
+            _say(f"{_usage_line(e)} (see `{where} --help`)")
+            sys.exit(BAD_INPUT)
+        except ClickException as e:
+            _say(" ".join(e.format_message().split()))
+            sys.exit(BAD_INPUT)
+        except typer.Abort:
+            _say("interrupted")
+            sys.exit(INTERRUPTED)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _usage_line(error: Exception) -> str:
+    """Click's message on one line; a value outside an option's choices is said the way every other bad
+    value is (``--format must be one of table, csv, ... (got 'pdf')``)."""
+    param = getattr(error, "param", None)
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    # the value typed reaches us only as the input of the validation error typer raised from
+    found = getattr(error.__cause__, "errors", None)
+    problems = found() if callable(found) else []
+    if param is None or not choices or not problems or "input" not in problems[0]:
+        return " ".join(error.format_message().split())  # type: ignore[attr-defined]
+    flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    return f"{flag} must be {_either(choices)} (got {problems[0]['input']!r})"
+
+
+def _either(choices: Sequence[Any]) -> str:
+    names = [str(getattr(c, "value", c)) for c in choices]
+    return " or ".join(names) if len(names) == 2 else "one of " + ", ".join(names)
+
+
+app = typer.Typer(
+    name="cur-analyzer",
+    cls=_OneLineErrors,
+    help="Who spent what on Amazon Bedrock (and the rest of AWS), straight from the CUR 2.0 bill.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@dataclass
+class GlobalOptions:
+    """What the options before the command name set for the whole run."""
+
+    debug: bool = False
+    quiet: bool = False
+
+
+#: set by the app's callback before every command runs
+state = GlobalOptions()
+
+
+@app.callback()
+def global_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    state.debug, state.quiet = debug, quiet
+
+
+def _say(message: str) -> None:
+    """One line on stderr. A message can quote data (a principal, a file name): its control characters
+    are shown, never sent to the terminal as they are."""
+    from cur_analyzer.render import visible
+
+    typer.echo(f"cur-analyzer: {visible(message)}", err=True)
+
+
+def command(fn: F) -> F:
+    """Register a command whose errors end as one line on stderr and an exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as e:
+            # the last line of defence: every error is one line; only a bug exits 3, so a CI job never
+            # mistakes a crash for a threshold that failed (1) or for bad input (2)
+            if state.debug and not isinstance(e, KeyboardInterrupt):
+                raise
+            code, line = exit_code_for(e)
+            _say(line)
+            raise typer.Exit(code) from None
+
+    return app.command(cls=_Command)(wrapper)  # type: ignore[return-value]
+
+
+@contextmanager
+def progress(message: str) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr while long work runs; ``update(text, percent=None)`` names the step and,
+    when known, how far it is. Silent with --quiet or when stderr is not a terminal."""
+    if state.quiet or not sys.stderr.isatty():
+        yield lambda _text, _pct=None: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(message, total=None)
+
+        def update(text: str, pct: float | None = None) -> None:
+            from rich.markup import escape
+
+            from cur_analyzer.render import visible
+
+            extra = {"total": 100, "completed": pct} if pct is not None else {"total": None}
+            # the step names data (an S3 key, a file): shown as text, never read as markup
+            bar.update(task, description=escape(f"{message} {visible(text)}"), **extra)
+
+        yield update

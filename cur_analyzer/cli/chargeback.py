@@ -1,0 +1,75 @@
+"""``cur-analyzer chargeback``: who spent what in a month, summing to the invoice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cur_analyzer.choices import CostBasis, OutputFormat, ServiceScope
+from cur_analyzer.cli._app import command, progress
+from cur_analyzer.cli._inputs import checked_first, connect_engine, load_rules
+from cur_analyzer.cli._options import (
+    ByOpt,
+    CheckOpt,
+    CostBasisOpt,
+    CurOpt,
+    EngineOpt,
+    FormatOpt,
+    MonthOpt,
+    OutputOpt,
+    PrecisionOpt,
+    RulesOpt,
+    ServiceOpt,
+)
+
+if TYPE_CHECKING:
+    from cur_analyzer.rules import Rules
+
+FailOverBudgetOpt = Annotated[
+    bool,
+    typer.Option("--fail-over-budget", help="Exit 1 when a value of the --by dimension is over budget."),
+]
+
+
+@command
+def chargeback(
+    month: MonthOpt,
+    by: ByOpt = None,
+    service: ServiceOpt = ServiceScope.BEDROCK,
+    cost_basis: CostBasisOpt = CostBasis.UNBLENDED,
+    rules: RulesOpt = None,
+    fail_over_budget: FailOverBudgetOpt = False,
+    check: CheckOpt = False,
+    cur: CurOpt = None,
+    engine: EngineOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+    precision: PrecisionOpt = 2,
+) -> None:
+    """Who spent what in a month: cost per principal, tag, account, model... summing to the invoice."""
+    from cur_analyzer.errors import ThresholdFailed
+    from cur_analyzer.render import render
+    from cur_analyzer.reports.chargeback import build_chargeback, tabular
+
+    rule_set = load_rules(rules)
+    dims = by or ["principal"]
+    if fail_over_budget:
+        _needs_a_budget(rule_set, dims)
+    with progress(f"chargeback {month}…") as update:
+        eng = connect_engine(cur, engine, update)
+        checked_first(eng, month, check, service=service)
+        report = build_chargeback(eng, month, dims, service, cost_basis, rules=rule_set)
+    render(tabular(report), fmt, output, precision)
+    if fail_over_budget and (over := report.over_budget()):
+        raise ThresholdFailed("over budget: " + "; ".join(b.describe() for b in over))
+
+
+def _needs_a_budget(rule_set: Rules | None, dims: list[str]) -> None:
+    """``--fail-over-budget`` is refused before any work when there is no budget to be over."""
+    from cur_analyzer.errors import UserInputError
+
+    if rule_set is None:
+        raise UserInputError("--fail-over-budget needs a rules file with budgets: (--rules FILE)")
+    if rule_set.budget_for(dims) is None:
+        raise UserInputError(f"--fail-over-budget: the rules file has no budget for --by {', '.join(dims)}")

@@ -1,0 +1,76 @@
+"""``export-focus``: a month's Amazon Bedrock lines as a FOCUS 1.2 dataset, attribution in ``Tags``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from cur_analyzer.choices import FocusFormat
+from cur_analyzer.cli._app import command, progress, state
+from cur_analyzer.cli._inputs import connect_engine, load_rules
+from cur_analyzer.cli._options import CurOpt, EngineOpt, FocusFormatOpt, MonthOpt, OutputOpt, RulesOpt
+
+if TYPE_CHECKING:
+    from cur_analyzer.reports.focus import FocusExport
+
+
+@command
+def export_focus(
+    month: MonthOpt,
+    rules: RulesOpt = None,
+    cur: CurOpt = None,
+    engine: EngineOpt = None,
+    fmt: FocusFormatOpt = FocusFormat.PARQUET,
+    output: OutputOpt = None,
+) -> None:
+    """The month's Amazon Bedrock lines as FOCUS 1.2 rows, with who spent them in Tags.
+
+    One row per CUR line, so BilledCost sums to the Bedrock bill; the principal, the team and the source
+    that decided it ride in Tags as x_ keys (x_principal, x_team, x_team_source...)."""
+    from cur_analyzer.errors import UserInputError
+    from cur_analyzer.reports.focus import build_focus_export
+
+    if fmt == FocusFormat.PARQUET and output is None and sys.stdout.isatty():
+        raise UserInputError("--format parquet is binary: pass --output FILE")
+    rule_set = load_rules(rules)
+    with progress(f"export-focus {month}…") as update:
+        export = build_focus_export(connect_engine(cur, engine, update), month, rules=rule_set)
+    if fmt == FocusFormat.PARQUET:
+        _write_parquet(export, output)
+    else:
+        from cur_analyzer.render import render
+        from cur_analyzer.reports.focus import tabular
+
+        render(tabular(export), fmt, output)
+    if not state.quiet:
+        _say_what_was_written(export, output)
+
+
+def _write_parquet(export: FocusExport, output: Path | None) -> None:
+    """The FOCUS columns with their FOCUS types (money as decimal(38,10)), to ``output`` or stdout."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from cur_analyzer.render import write_atomically
+    from cur_analyzer.reports.focus import to_arrow
+
+    buf = io.BytesIO()
+    pq.write_table(to_arrow(export), buf)
+    if output is None:
+        sys.stdout.buffer.write(buf.getvalue())
+    else:
+        write_atomically(output, buf.getvalue())
+
+
+def _say_what_was_written(export: FocusExport, output: Path | None) -> None:
+    from cur_analyzer.render import visible
+
+    billed = ", ".join(f"{currency} {amount:f}" for currency, amount in export.totals().items()) or "nothing"
+    where = f" -> {visible(str(output))}" if output is not None else ""
+    typer.echo(f"FOCUS 1.2: {len(export.rows)} rows for {export.month}, BilledCost {billed}{where}", err=True)
+    for note in export.notes:
+        typer.echo(f"  note: {visible(note)}", err=True)

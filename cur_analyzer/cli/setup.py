@@ -1,0 +1,128 @@
+"""The set-up commands: ``doctor`` (is the export, table and logging right?), ``pull`` (a month from S3 to
+the laptop) and ``fixtures`` (a synthetic export with ground truth to try everything on)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cur_analyzer.choices import EngineName, OutputFormat
+from cur_analyzer.cli._app import command, progress, state
+from cur_analyzer.cli._inputs import connect_engine
+from cur_analyzer.cli._options import CurOpt, EngineOpt, FirstMonthOpt, FormatOpt, MonthOpt, OutputOpt
+from cur_analyzer.errors import BAD_INPUT
+
+ToOpt = Annotated[Path, typer.Option("--to", help="Local cache folder; the export lands in <to>/<export>.")]
+S3Opt = Annotated[
+    str | None,
+    typer.Option(
+        "--s3", help="Export root s3://bucket/prefix/<export> (default: from the Glue table location)."
+    ),
+]
+OutOpt = Annotated[
+    Path, typer.Option("--out", help="Folder to write the synthetic export, logs and ground truth.")
+]
+RowsOpt = Annotated[int, typer.Option("--rows", min=100, help="CUR lines per month (streams up to 10M+).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")]
+MonthsOpt = Annotated[int, typer.Option("--months", min=1, help="Consecutive months to generate.")]
+GapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gap",
+        help="Reconciliation gap to inject, repeatable: clean, drop-cache-tokens-from-logs, "
+        "lose-log-hour, unlogged-tier, unpriced-model, not-final, one-hour-cache-writes, "
+        "cross-region-rate (see ground_truth.json 'reconcile').",
+    ),
+]
+
+
+@command
+def doctor(
+    cur: CurOpt = None,
+    engine: EngineOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Is the export, table and invocation logging set up right? Says what is missing and how to fix it.
+
+    Exits 1 when a check fails."""
+    import datetime as dt
+
+    from cur_analyzer import doctor as doc
+    from cur_analyzer.config import load_settings
+    from cur_analyzer.render import render
+
+    settings = load_settings(engine=engine)
+    with progress("doctor…") as update:
+        eng = connect_engine(cur, engine, update)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if settings.engine == EngineName.ATHENA:
+            findings = doc.run_aws(eng, settings, eng.session, now)  # type: ignore[attr-defined]
+        else:
+            findings = doc.run_local(eng, now.date())
+    render(doc.tabular(findings), fmt, output)
+    if any(f.status == doc.FAIL for f in findings):
+        raise typer.Exit(1)
+
+
+@command
+def pull(month: MonthOpt, to: ToOpt = Path("cur-cache"), s3: S3Opt = None) -> None:
+    """Copy one billing period of the export from S3 to a local folder, for the DuckDB engine."""
+    from cur_analyzer.config import load_settings
+    from cur_analyzer.pull import export_root_from_glue, pull_month
+    from cur_analyzer.render import visible_lines
+
+    settings = load_settings()
+    session = None
+    if s3 is None:
+        import boto3
+
+        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
+        s3 = export_root_from_glue(settings.database, settings.table, session)
+    with progress(f"pull {month}") as update:
+        result = pull_month(month, to, s3, boto3_session=session, progress=update)
+    typer.echo(visible_lines(result.summary()))
+    if not result.complete:  # refused or changed objects are said above; a script must not take it as done
+        raise typer.Exit(BAD_INPUT)
+
+
+@command
+def fixtures(
+    out: OutOpt,
+    month: FirstMonthOpt = "2026-10",
+    rows: RowsOpt = 3000,
+    seed: SeedOpt = 7,
+    months: MonthsOpt = 2,
+    gaps: GapOpt = None,
+) -> None:
+    """Generate a deterministic synthetic CUR 2.0 export + Bedrock invocation logs with ground truth."""
+    from cur_analyzer.attribution import validate_month
+    from cur_analyzer.errors import UserInputError
+    from cur_analyzer.synth import Gaps, generate
+
+    validate_month(month)
+    try:
+        knobs = Gaps.from_names(gaps) if gaps else None
+    except ValueError as e:
+        raise UserInputError(f"--gap: {e}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    if state.quiet or not sys.stderr.isatty():
+        generate(out, month=month, rows=rows, seed=seed, months=months, gaps=knobs)
+    else:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("generating CUR lines", total=rows * months)
+            generate(
+                out,
+                month=month,
+                rows=rows,
+                seed=seed,
+                months=months,
+                gaps=knobs,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")
