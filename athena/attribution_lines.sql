@@ -7,7 +7,7 @@
 -- legacy `resource_tags` key ('user_team', '' when the tag is not a resource tag). Unused slots get ''.
 --
 -- params: by_usage_type, by_day, month, service
--- fragments: cost(cost_basis), tag_value(slotN_tags_key, slotN_resource_key) for N = 1..8
+-- fragments: cost(cost_basis), tag_slots
 --
 -- by_usage_type, by_day  true to keep line_item_usage_type / the usage day, false to fold them away
 -- cost_basis      'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
@@ -24,14 +24,7 @@ WITH lines AS (
         IF(?, line_item_usage_type) AS usage_type,
         IF(?, CAST(line_item_usage_start_date AS DATE)) AS usage_date,
         {{ resource_kind }} AS resource_kind,
-        {{ tag_value(slot1_tags_key, slot1_resource_key) }} AS slot1,
-        {{ tag_value(slot2_tags_key, slot2_resource_key) }} AS slot2,
-        {{ tag_value(slot3_tags_key, slot3_resource_key) }} AS slot3,
-        {{ tag_value(slot4_tags_key, slot4_resource_key) }} AS slot4,
-        {{ tag_value(slot5_tags_key, slot5_resource_key) }} AS slot5,
-        {{ tag_value(slot6_tags_key, slot6_resource_key) }} AS slot6,
-        {{ tag_value(slot7_tags_key, slot7_resource_key) }} AS slot7,
-        {{ tag_value(slot8_tags_key, slot8_resource_key) }} AS slot8,
+        {{ tag_slots }},
         line_item_line_item_type AS line_item_type,
         line_item_currency_code AS currency,
         {{ cost }} AS cost,

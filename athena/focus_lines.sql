@@ -6,7 +6,7 @@
 -- Bedrock line of the month (usage and adjustments) is one output row, so BilledCost sums to the bill.
 --
 -- params: month
--- fragments: cost(effective_cost_basis), tag_value(slotN_tags_key, slotN_resource_key) for N = 1..8
+-- fragments: cost(effective_cost_basis), tag_slots
 --
 -- slotN_tags_key, slotN_resource_key  a tag lookup as in attribution_lines.sql ('' for an unused slot)
 -- effective_cost_basis  cost basis of EffectiveCost: 'net-amortized' (cur-analyzer's choice), 'amortized'...
@@ -53,14 +53,7 @@ SELECT
     {{ cost(effective_cost_basis) }} AS effective_cost,
     json_format(CAST(tags AS JSON)) AS tags_json,
     json_format(CAST(resource_tags AS JSON)) AS resource_tags_json,
-    {{ tag_value(slot1_tags_key, slot1_resource_key) }} AS slot1,
-    {{ tag_value(slot2_tags_key, slot2_resource_key) }} AS slot2,
-    {{ tag_value(slot3_tags_key, slot3_resource_key) }} AS slot3,
-    {{ tag_value(slot4_tags_key, slot4_resource_key) }} AS slot4,
-    {{ tag_value(slot5_tags_key, slot5_resource_key) }} AS slot5,
-    {{ tag_value(slot6_tags_key, slot6_resource_key) }} AS slot6,
-    {{ tag_value(slot7_tags_key, slot7_resource_key) }} AS slot7,
-    {{ tag_value(slot8_tags_key, slot8_resource_key) }} AS slot8
+    {{ tag_slots }}
 FROM cur2
 WHERE billing_period = ?
     AND {{ in_bedrock_scope }}

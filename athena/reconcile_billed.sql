@@ -4,7 +4,7 @@
 -- a tag or a rules-file dimension. hour_logged says whether the invocation logs hold any record of that
 -- account and region in the line's hour: billed hours without one are a log gap.
 -- params: dt_from, dt_to, log_month, month
--- fragments: tag_value(slotN_tags_key, slotN_resource_key) for N = 1..8
+-- fragments: tag_slots
 WITH logged_hours AS (
     SELECT DISTINCT accountid AS account_id, region, substr("timestamp", 1, 13) AS hour_start
     FROM invocation_logs
@@ -22,14 +22,7 @@ billed AS (
         {{ resource_kind }} AS resource_kind,
         line_item_product_code AS service,
         pricing_unit,
-        {{ tag_value(slot1_tags_key, slot1_resource_key) }} AS slot1,
-        {{ tag_value(slot2_tags_key, slot2_resource_key) }} AS slot2,
-        {{ tag_value(slot3_tags_key, slot3_resource_key) }} AS slot3,
-        {{ tag_value(slot4_tags_key, slot4_resource_key) }} AS slot4,
-        {{ tag_value(slot5_tags_key, slot5_resource_key) }} AS slot5,
-        {{ tag_value(slot6_tags_key, slot6_resource_key) }} AS slot6,
-        {{ tag_value(slot7_tags_key, slot7_resource_key) }} AS slot7,
-        {{ tag_value(slot8_tags_key, slot8_resource_key) }} AS slot8,
+        {{ tag_slots }},
         CAST(line_item_usage_amount AS DECIMAL(38, 10)) AS usage_amount,
         CAST(line_item_unblended_cost AS DECIMAL(38, 10)) AS cost
     FROM cur2

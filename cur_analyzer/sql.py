@@ -34,6 +34,8 @@ class Query:
     name: str
     text: str
     params: tuple[str, ...]
+    #: a fragment that is a list of columns, not one expression
+    columns: bool = False
 
     def bind(self, values: Mapping[str, Any]) -> list[Any]:
         """Positional values for the ``?`` placeholders, from values given by name."""
@@ -63,6 +65,9 @@ def _declared_params(text: str) -> tuple[str, ...]:
 FRAGMENTS = "fragments"
 _INCLUDE_RE = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*(?:\(([^)]*)\))?\s*\}\}")
 _MAX_FRAGMENT_DEPTH = 8
+#: a fragment whose header holds this line is a list of SELECT columns, composed in as it is; any other
+#: fragment is one expression, composed in parentheses
+COLUMNS_MARK = "-- kind: columns"
 
 
 def _read(relative: str) -> str:
@@ -87,7 +92,13 @@ def fragment(name: str) -> Query:
     lines = raw.splitlines()
     while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):  # the header
         lines.pop(0)
-    return Query(name, "\n".join(lines).strip(), _declared_params(raw))
+    return Query(name, "\n".join(lines).strip(), _declared_params(raw), COLUMNS_MARK in raw.splitlines())
+
+
+def load_fragment_text(name: str) -> str:
+    """A fragment with the fragments it names composed in (what it adds to a query)."""
+    frag = fragment(name)
+    return _compose(frag.text, frag.params, f"fragments/{name}", 1)[0]
 
 
 def _compose(text: str, declared: tuple[str, ...], where: str, depth: int) -> tuple[str, tuple[str, ...]]:
@@ -116,7 +127,8 @@ def _compose(text: str, declared: tuple[str, ...], where: str, depth: int) -> tu
         indent = " " * (
             len(text[line_start : include.start()]) - len(text[line_start : include.start()].lstrip())
         )
-        parts += [before, "(" + body.replace("\n", "\n" + indent) + ")"]
+        body = body.replace("\n", "\n" + indent)
+        parts += [before, body if frag.columns else f"({body})"]
         position = include.end()
     rest = text[position:]
     params += _take(own, _placeholders_in(rest), where)
@@ -168,12 +180,15 @@ def literal_sql(name: str, values: Mapping[str, Any]) -> str:
     bound = q.bind(values)
     out, position = [], 0
     for offset, value in zip(_placeholders(q.text), bound, strict=True):
-        out += [q.text[position:offset], _literal(value)]
+        out += [q.text[position:offset], literal(value)]
         position = offset + 1
     return "".join(out) + q.text[position:]
 
 
-def _literal(value: Any) -> str:
+def literal(value: Any) -> str:
+    """A parameter value as the Athena SQL literal it stands for: what ``literal_sql`` writes in, and what
+    Athena substitutes server-side for an execution parameter. Strings are quoted (a quote doubles), never
+    spliced in raw."""
     from decimal import Decimal
 
     if value is None:
@@ -182,9 +197,9 @@ def _literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | Decimal):
         return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"unsupported Athena parameter type {type(value).__name__}")
 
 
 def available() -> list[str]:

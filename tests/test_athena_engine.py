@@ -14,10 +14,11 @@ from moto.athena.models import QueryResults, athena_backends
 
 from cur_analyzer import schema
 from cur_analyzer.config import Settings
-from cur_analyzer.engines.athena import AthenaEngine, AthenaQueryError, athena_literal
+from cur_analyzer.engines.athena import AthenaEngine, AthenaQueryError
 from cur_analyzer.engines.duckdb import DuckDBEngine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports.chargeback import build_chargeback
+from cur_analyzer.sql import literal as athena_literal
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 DATA = "s3://cur-bucket/exports/cur2-bedrock/data/"

@@ -97,8 +97,13 @@ def test_a_rule_written_in_a_fragment_is_spelled_in_no_query(fragment):
 
 
 @pytest.mark.parametrize("fragment", FRAGMENTS)
-def test_every_fragment_is_one_athena_expression(fragment):
-    tree = sqlglot.parse_one(sql.fragment(fragment).text.replace("?", "NULL"), read="athena")
+def test_every_fragment_is_one_athena_expression_or_a_list_of_columns(fragment):
+    frag = sql.fragment(fragment)
+    if frag.columns:  # composed in as SELECT columns: each one named
+        columns = sqlglot.parse_one(f"SELECT {sql.load_fragment_text(fragment)}", read="athena").expressions
+        assert columns and all(c.alias for c in columns), fragment
+        return
+    tree = sqlglot.parse_one(frag.text.replace("?", "NULL"), read="athena")
     assert isinstance(tree, exp.Expression) and not isinstance(tree, exp.Query)
 
 

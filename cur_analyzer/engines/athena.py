@@ -48,19 +48,6 @@ class QueryRun:
         return Decimal(billed) / Decimal(10**12) * USD_PER_TB_SCANNED
 
 
-def athena_literal(value: Any) -> str:
-    """An execution parameter as the SQL literal Athena substitutes server-side for ``?``."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"unsupported Athena parameter type {type(value).__name__}")
-
-
 def _botocore_config() -> Any:
     from botocore.config import Config
 
@@ -145,7 +132,7 @@ class AthenaEngine:
         import awswrangler as wr
 
         text = sql.for_athena(name, self._tables())
-        values = [athena_literal(v) for v in sql.load(name).bind(params)]
+        values = [sql.literal(v) for v in sql.load(name).bind(params)]
         reuse = None
         if self.settings.max_cache_seconds > 0:
             minutes = max(1, math.ceil(self.settings.max_cache_seconds / 60))
