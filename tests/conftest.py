@@ -77,3 +77,34 @@ def write_cur(folder: Path, lines: list[dict], month: str = "2026-10", drop: tup
 @pytest.fixture
 def make_cur(tmp_path) -> Callable[..., Path]:
     return lambda lines, **kw: write_cur(tmp_path, lines, **kw)
+
+
+# --- a mocked S3 bucket holding the demo export's October partition (the pull tests) ----------------------
+@pytest.fixture(scope="module")
+def mocked_aws():
+    """One moto for a test module (starting it costs about a second); each test gets a fresh bucket."""
+    import boto3
+    from moto import mock_aws
+
+    with pytest.MonkeyPatch.context() as mp, mock_aws():
+        for k, v in {
+            "AWS_ACCESS_KEY_ID": "t",
+            "AWS_SECRET_ACCESS_KEY": "t",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            mp.setenv(k, v)
+        yield boto3.Session(region_name="us-east-1")
+
+
+@pytest.fixture
+def s3(mocked_aws, demo_export):
+    client = mocked_aws.client("s3")
+    from mock_export_bucket import BUCKET, upload_month
+
+    client.create_bucket(Bucket=BUCKET)
+    upload_month(client, demo_export)
+    yield client
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for obj in page.get("Contents", []):
+            client.delete_object(Bucket=BUCKET, Key=obj["Key"])
+    client.delete_bucket(Bucket=BUCKET)

@@ -13,49 +13,12 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
+from mock_export_bucket import BUCKET, LEGIT, PART, PREFIX, ROOT
 from typer.testing import CliRunner
 
 from cur_analyzer.cli import app
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.pull import PullResult, pull_month, segment_problem
-
-BUCKET = "cur-bucket"
-PREFIX = "exports/cur2-bedrock/"
-ROOT = f"s3://{BUCKET}/exports/cur2-bedrock"
-PART = "BILLING_PERIOD=2026-10"
-LEGIT = f"data/{PART}/cur2-bedrock-00001.snappy.parquet"
-
-
-def _upload_month(client, demo_export: Path) -> None:
-    for section in ("data", "metadata"):
-        for path in (demo_export / section / PART).iterdir():
-            client.upload_file(str(path), BUCKET, f"{PREFIX}{section}/{PART}/{path.name}")
-
-
-@pytest.fixture(scope="module")
-def mocked_aws():
-    """One moto for the module (starting it costs about a second): each test gets a fresh bucket."""
-    with pytest.MonkeyPatch.context() as mp, mock_aws():
-        for k, v in {
-            "AWS_ACCESS_KEY_ID": "t",
-            "AWS_SECRET_ACCESS_KEY": "t",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():
-            mp.setenv(k, v)
-        yield boto3.Session(region_name="us-east-1")
-
-
-@pytest.fixture
-def s3(mocked_aws, demo_export):
-    client = mocked_aws.client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    _upload_month(client, demo_export)
-    yield client
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-        for obj in page.get("Contents", []):
-            client.delete_object(Bucket=BUCKET, Key=obj["Key"])
-    client.delete_bucket(Bucket=BUCKET)
 
 
 @pytest.fixture

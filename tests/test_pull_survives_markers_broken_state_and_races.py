@@ -10,43 +10,10 @@ import os
 
 import boto3
 import pytest
-from moto import mock_aws
+from mock_export_bucket import BUCKET, LEGIT, PART, PREFIX, ROOT
 
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.pull import ETAGS_FILE, LOCK_FILE, pull_month
-
-BUCKET = "cur-bucket"
-PREFIX = "exports/cur2-bedrock/"
-ROOT = f"s3://{BUCKET}/exports/cur2-bedrock"
-PART = "BILLING_PERIOD=2026-10"
-LEGIT = f"data/{PART}/cur2-bedrock-00001.snappy.parquet"
-
-
-@pytest.fixture(scope="module")
-def mocked_aws():
-    """One moto for the module (starting it costs about a second): each test gets a fresh bucket."""
-    with pytest.MonkeyPatch.context() as mp, mock_aws():
-        for k, v in {
-            "AWS_ACCESS_KEY_ID": "t",
-            "AWS_SECRET_ACCESS_KEY": "t",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }.items():
-            mp.setenv(k, v)
-        yield boto3.Session(region_name="us-east-1")
-
-
-@pytest.fixture
-def s3(mocked_aws, demo_export):
-    client = mocked_aws.client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    for section in ("data", "metadata"):
-        for path in (demo_export / section / PART).iterdir():
-            client.upload_file(str(path), BUCKET, f"{PREFIX}{section}/{PART}/{path.name}")
-    yield client
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-        for obj in page.get("Contents", []):
-            client.delete_object(Bucket=BUCKET, Key=obj["Key"])
-    client.delete_bucket(Bucket=BUCKET)
 
 
 def _etag(s3, rel: str) -> str:
