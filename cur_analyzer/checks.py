@@ -29,6 +29,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer import schema
+from cur_analyzer.choices import CheckSuite, ServiceScope
 from cur_analyzer.errors import ThresholdFailed, UserInputError
 from cur_analyzer.period import BillingPeriod
 from cur_analyzer.reports._view import ReportModel
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from cur_analyzer.engines import Engine
     from cur_analyzer.reports._view import Tabular
 
-SUITES = ("cur", "logs")
+SUITES = tuple(suite.value for suite in CheckSuite)
+SERVICE_SCOPES = tuple(scope.value for scope in ServiceScope)
 ERROR, WARNING = "error", "warning"
 #: How many distinct failing values a result shows.
 MAX_EXAMPLES = 5
@@ -448,8 +450,8 @@ def run_checks(
     from cur_analyzer.attribution import validate_month
 
     validate_month(month)
-    if service not in ("bedrock", "all"):
-        raise UserInputError(f"--service must be bedrock or all (got {service!r})")
+    if service not in SERVICE_SCOPES:
+        raise UserInputError(f"the service scope must be bedrock or all (got {service!r})")
     wanted = tuple(dict.fromkeys(suites))
     for s in wanted:
         suite_path(s)  # unknown names fail before any query runs

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cur_analyzer.attribution import validate_month
 from cur_analyzer.bedrock.models import ProfileMap, Resolved, resolve
 from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
+from cur_analyzer.choices import EstimateView
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import BillingPeriod
@@ -36,7 +37,7 @@ LOG_METERS = {
     "cache_read_tokens": "cache_read",
     "cache_write_tokens": "cache_write",
 }
-VIEWS = ("spend", "models", "spenders", "cache", "daily", "hourly", "prompts", "waste", "failed")
+VIEWS = tuple(view.value for view in EstimateView)
 
 
 @dataclass(frozen=True)
