@@ -1,0 +1,42 @@
+"""The FOCUS export report model: the month's rows, whether the month is final, how ``x_team`` was decided,
+the notes, and the totals a summary reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from cur_analyzer.reports._view import ReportModel
+from cur_analyzer.reports.focus._values import ZERO
+from cur_analyzer.reports.focus._views import tabular
+
+if TYPE_CHECKING:
+    from cur_analyzer.reports._view import Tabular
+
+
+@dataclass
+class FocusExport(ReportModel):
+    month: str
+    rows: list[dict[str, Any]]  # one per CUR line; keys COLUMN_NAMES; money and quantities as Decimal
+    final: bool
+    #: how x_team is decided: the rules file's sources for ``team`` or the built-in default
+    team_sources: tuple[str, ...]
+    rules_dimensions: tuple[str, ...]
+    notes: list[str] = field(default_factory=list)
+
+    def totals(self, column: str = "BilledCost") -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for r in self.rows:
+            out[r["BillingCurrency"]] += r[column] or ZERO
+        return dict(out)
+
+    def by_category(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for r in self.rows:
+            out[r["ChargeCategory"]] += 1
+        return dict(out)
+
+    def as_table(self) -> Tabular:
+        return tabular(self)
