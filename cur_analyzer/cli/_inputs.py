@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cur_analyzer.api import LIVE_PROFILES
+from cur_analyzer.api import Analyzer
 from cur_analyzer.choices import CheckSuite, EngineName, ServiceScope
 
 if TYPE_CHECKING:
@@ -36,37 +36,20 @@ def connect_engine(
     return connect(load_settings(engine=engine), cur=cur, on_progress=update, logs=logs)
 
 
+# The Analyzer owns how each is found and loaded; a command that has only the one option asks it for that.
 def load_profiles(path: Path | None) -> ProfileMap | None:
     """``--profiles FILE`` (a saved listing) or ``--profiles live`` (ListInferenceProfiles now)."""
-    if path is None:
-        return None
-    from cur_analyzer.bedrock.models import ProfileMap
-
-    if str(path) == LIVE_PROFILES:
-        import boto3
-
-        from cur_analyzer.config import load_settings
-
-        settings = load_settings()
-        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
-        return ProfileMap.from_aws(session.client("bedrock"))
-    return ProfileMap.load(path)
+    return Analyzer(profiles=path).profiles
 
 
 def load_prices(path: Path | None) -> PriceTable:
     """``--prices FILE``, else the ``prices`` setting, else the shipped price table."""
-    from cur_analyzer.bedrock.pricing import PriceTable
-    from cur_analyzer.config import load_settings
-
-    return PriceTable.load(path or load_settings().prices)
+    return Analyzer(prices=path).prices
 
 
 def load_rules(path: Path | None) -> Rules | None:
     """The rules in force (``--rules``, the ``rules`` setting, ``./cur-analyzer.rules.yaml``) or None."""
-    from cur_analyzer.config import load_settings
-    from cur_analyzer.rules import find_rules
-
-    return find_rules(path, None if path is not None else load_settings().rules)
+    return Analyzer(rules=path).rules
 
 
 def checked_first(
