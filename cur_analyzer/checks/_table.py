@@ -1,0 +1,55 @@
+"""Rendering a ``CheckReport`` as a table: one row per expectation, with the run's verdict in the footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cur_analyzer.checks._model import CheckReport
+    from cur_analyzer.reports._view import Tabular
+
+
+def tabular(report: CheckReport) -> Tabular:
+    """One row per expectation: status, failing share and up to five failing values."""
+    from cur_analyzer.reports._view import Tabular
+
+    columns = ["suite", "check", "status", "severity", "failing", "checked", "examples", "rule"]
+    rows = []
+    for r in report.results:
+        if r.failing_pct is not None:
+            failing = f"{r.failing_pct:.2f}% ({r.failing:,})" if r.failing else "0%"
+        else:
+            failing = ""
+        rows.append(
+            {
+                "suite": r.suite,
+                "check": r.check,
+                "status": r.status,
+                "severity": r.severity,
+                "failing": failing,
+                "checked": "" if r.checked is None else f"{r.checked:,}",
+                "examples": ", ".join(r.examples) if r.examples else (r.note or ""),
+                "rule": r.description,
+            }
+        )
+    scope = "Bedrock lines" if report.service == "bedrock" else "all lines"
+    frames = ", ".join(f"{k}: {v:,} rows" for k, v in report.frames.items())
+    verdict = (
+        "all error checks pass"
+        if report.ok
+        else f"{len(report.errors)} error check(s) failed (--strict exits 1)"
+    )
+    footer = [
+        f"{report.month} · {', '.join(report.suites)} · CUR {scope} · {verdict}, "
+        f"{len(report.warnings)} warning(s)",
+        *([frames] if frames else []),
+        "failing = share of the rows each rule applies to (GX unexpected_percent)",
+        *report.notes,
+    ]
+    return Tabular(
+        title=f"Data checks {report.month}",
+        columns=columns,
+        rows=rows,
+        footer=footer,
+        document=report.as_dict(),
+    )
