@@ -1,0 +1,103 @@
+"""The reconciliation as a JSON document and as the renderers' table, with its summary footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cur_analyzer.reports.reconcile._model import ZERO, Reconciliation
+
+if TYPE_CHECKING:
+    from cur_analyzer.reports._view import Tabular
+
+
+def document(rec: Reconciliation) -> dict[str, Any]:
+    gap = rec.billed_cost - rec.estimated_cost
+    causes = rec.explained_by_cause()
+    return {
+        "report": "reconcile",
+        "month": rec.month,
+        "final": rec.final,
+        "by": list(rec.by),
+        "tolerance_pct": rec.tolerance_pct,
+        "rows": [
+            {
+                **r.values,
+                "estimated_tokens": r.estimated_tokens,
+                "billed_tokens": r.billed_tokens,
+                "estimated_cost": r.estimated_cost,
+                "billed_cost": r.billed_cost,
+                "delta": r.delta,
+                "delta_pct": r.delta_pct,
+                "status": r.status,
+                "cause": r.cause,
+                "explained": r.explained,
+            }
+            for r in rec.rows
+        ],
+        "summary": {
+            "estimated_cost": rec.estimated_cost,
+            "billed_cost": rec.billed_cost,
+            "gap": gap,
+            "explained": causes,
+            "unexplained": gap - sum(causes.values(), ZERO),
+            "statuses": rec.status_counts(),
+        },
+        "malformed_log_records": rec.malformed_log_records,
+        "notes": rec.notes,
+    }
+
+
+def tabular(rec: Reconciliation) -> Tabular:
+    from cur_analyzer.reports._view import Tabular
+
+    dims = list(rec.by)
+    columns = [
+        *dims,
+        "estimated_tokens",
+        "billed_tokens",
+        "estimated_cost",
+        "billed_cost",
+        "delta",
+        "delta_pct",
+        "status",
+        "cause",
+    ]
+    rows = [
+        {
+            **r.values,
+            "estimated_tokens": int(r.estimated_tokens),
+            "billed_tokens": int(r.billed_tokens),
+            "estimated_cost": r.estimated_cost,
+            "billed_cost": r.billed_cost,
+            "delta": r.delta,
+            "delta_pct": "" if r.delta_pct is None else f"{r.delta_pct:.1f}%",
+            "status": r.status,
+            "cause": r.cause,
+        }
+        for r in rec.rows
+    ]
+    gap = rec.billed_cost - rec.estimated_cost
+    causes = rec.explained_by_cause()
+    footer = [
+        f"{rec.month}: billed {rec.billed_cost:.2f}, estimated {rec.estimated_cost:.2f}, gap {gap:.2f} "
+        f"(billed − estimated); {sum(1 for r in rec.rows if r.status == 'match')} of {len(rec.rows)} rows match"
+    ]
+    footer += [f"  {cause}: explains {amount:.4f}" for cause, amount in causes.items()]
+    footer.append(f"  unexplained: {gap - sum(causes.values(), ZERO):.4f}")
+    footer += rec.notes
+    return Tabular(
+        title=f"Reconciliation {rec.month}: invocation-log estimate vs bill, by {', '.join(dims)}",
+        columns=columns,
+        rows=rows,
+        money_columns=("estimated_cost", "billed_cost", "delta"),
+        summary_rows=[
+            {
+                dims[0]: "Total",
+                "estimated_cost": rec.estimated_cost,
+                "billed_cost": rec.billed_cost,
+                "delta": rec.estimated_cost - rec.billed_cost,
+            }
+        ],
+        footer=footer,
+        document=document(rec),
+    )

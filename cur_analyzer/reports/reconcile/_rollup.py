@@ -1,0 +1,85 @@
+"""Rolling buckets up into report rows by the ``--by`` dimensions, with each row's status and main cause."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from cur_analyzer.attribution import UNALLOCATED, Dimension
+from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, ZERO, Bucket, ReconcileRow
+from cur_analyzer.rules import LinePlan
+
+
+def _status(
+    est_tokens: Decimal,
+    billed_tokens: Decimal,
+    est: Decimal,
+    billed: Decimal,
+    tolerance: Decimal,
+    final: bool,
+) -> str:
+    if not est_tokens and billed_tokens:
+        status = "billed-only"
+    elif est_tokens and not billed_tokens:
+        status = "logged-only"
+    elif abs(est - billed) <= tolerance * abs(billed) / 100:
+        return "match"
+    else:
+        status = "over" if est > billed else "under"
+    return status if final else "pending"
+
+
+def _cause(explained: dict[str, Decimal], status: str) -> str:
+    if status == "match":
+        return ""
+    if not explained:
+        return "month not final" if status == "pending" else ""
+    return max(explained, key=lambda c: abs(explained[c]))
+
+
+def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
+    if d.kind in ("tag", "rules"):
+        values = b.tags.get(d.spec) or set()
+        if not values and d.kind == "rules" and not b.billed:
+            # a logged-only bucket has no CUR line: only the account and the caller can decide
+            values = {v} if (v := plan.value(d, {"account": b.key[1], "principal": b.key[3]})[0]) else set()
+        return next(iter(values)) if len(values) == 1 else ("mixed" if values else UNALLOCATED)
+    if d.kind in ("role", "session"):
+        from cur_analyzer.bedrock.principals import principal_key
+
+        principal = b.key[3]
+        return principal if principal == UNALLOCATED else principal_key(principal, d.kind)
+    return b.key[BUCKET_FIELDS.index(d.kind)] or UNALLOCATED
+
+
+def _roll_up(
+    buckets: list[Bucket], dims: list[Dimension], plan: LinePlan, tolerance: Decimal, final: bool
+) -> list[ReconcileRow]:
+    groups: dict[tuple[str, ...], list[Bucket]] = defaultdict(list)
+    for b in buckets:
+        groups[tuple(_value(b, d, plan) for d in dims)].append(b)
+    rows = []
+    for values, members in groups.items():
+        explained: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for b in members:
+            for c, a in b.explained.items():
+                explained[c] += a
+        est_t = sum((Decimal(b.estimated_tokens) for b in members), ZERO)
+        bil_t = sum((b.billed_tokens for b in members), ZERO)
+        est = sum((b.estimated_cost for b in members), ZERO)
+        bil = sum((b.billed_cost for b in members), ZERO)
+        status = _status(est_t, bil_t, est, bil, tolerance, final)
+        rows.append(
+            ReconcileRow(
+                dict(zip([d.spec for d in dims], values, strict=True)),
+                est_t,
+                bil_t,
+                est,
+                bil,
+                {c: a for c, a in explained.items() if a},
+                status,
+                _cause(explained, status),
+            )
+        )
+    rows.sort(key=lambda r: (r.status == "match", -abs(r.delta), tuple(r.values.values())))
+    return rows
