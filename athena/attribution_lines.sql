@@ -1,32 +1,41 @@
 -- cur-analyzer: the month's lines at the grain the attribution rules need.
 --
 -- cur_analyzer/rules/ resolves every dimension (a rules-file dimension's ordered sources, a tag, a
--- principal grain, a model...) over these rows in Python, in one place, so chargeback, coverage, budgets
--- and alerts attribute a dollar the same way. Each slotN is the value of one tag lookup: the first non-empty
--- of the unified `tags` map key ('iamPrincipal/team', 'resourceTags/team', 'accountTag/team') and the
--- legacy `resource_tags` key ('user_team', '' when the tag is not a resource tag). Unused slots get ''.
+-- principal grain, a model, a day...) over these rows in Python, in one place, so chargeback, coverage,
+-- budgets, alerts and the monthly pack attribute a dollar the same way. Each slotN is the value of one tag
+-- lookup: the first non-empty of the unified `tags` map key ('iamPrincipal/team', 'resourceTags/team',
+-- 'accountTag/team') and the legacy `resource_tags` key ('user_team', NULL when the tag is not a resource
+-- tag). Unused slots get NULL keys, and fold away.
 --
--- params: by_usage_type, by_day, month, service
--- fragments: cost(cost_basis), tag_slots
+-- Paste into the Athena console and "Run with parameters"; cur-analyzer binds them in this order:
+-- params: by_account, by_principal, by_service, by_region, by_usage_type, by_day, month, service
+-- fragments: cost(cost_basis), tag_slots, resource_kind, in_bedrock_scope, invoiced
 --
--- by_usage_type, by_day  true to keep line_item_usage_type / the usage day, false to fold them away
+-- by_account, by_principal, by_service, by_region, by_usage_type, by_day
+--                 true to keep the usage account / IAM principal / product code / region / usage type /
+--                 usage day, false to fold it away (rows then merge); rules.LinePlan decides from the
+--                 dimensions asked for and the sources of their rules
 -- cost_basis      'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
 -- month           'YYYY-MM' (the billing_period partition)
 -- service         'bedrock' | 'all'
 --
 -- resource_kind is 'aip' for a line on an application inference profile, 'resource' for any other
--- resource id, NULL without one. Every line of the month lands in exactly one output row.
+-- resource id, NULL without one; in_bedrock_scope says whether the line is Amazon Bedrock spend. Every line
+-- of the month lands in exactly one output row, so the rows sum to the month's total for the cost basis.
 WITH lines AS (
     SELECT
-        line_item_usage_account_id AS account,
-        NULLIF(line_item_iam_principal, '') AS principal,
-        line_item_product_code AS service,
+        IF(?, line_item_usage_account_id) AS account,
+        IF(?, NULLIF(line_item_iam_principal, '')) AS principal,
+        IF(?, line_item_product_code) AS service,
+        IF(?, product_region_code) AS region,
         IF(?, line_item_usage_type) AS usage_type,
         IF(?, CAST(line_item_usage_start_date AS DATE)) AS usage_date,
         {{ resource_kind }} AS resource_kind,
+        {{ in_bedrock_scope }} AS in_bedrock_scope,
         {{ tag_slots }},
         line_item_line_item_type AS line_item_type,
         line_item_currency_code AS currency,
+        {{ invoiced }} AS invoiced,
         {{ cost }} AS cost,
         line_item_usage_amount AS usage_amount
     FROM cur2
@@ -34,14 +43,16 @@ WITH lines AS (
         AND (? = 'all' OR {{ in_bedrock_scope }})
 )
 SELECT
-    account, principal, service, usage_type, usage_date, resource_kind,
+    account, principal, service, region, usage_type, usage_date, resource_kind, in_bedrock_scope,
     slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
     line_item_type, currency,
     SUM(cost) AS cost,
     SUM(usage_amount) AS usage_amount,
-    COUNT(*) AS line_count
+    COUNT(*) AS line_count,
+    -- the month is final when every line carries an invoice id: said from this scan, not a second one
+    COUNT_IF(invoiced) AS invoiced_lines
 FROM lines
 GROUP BY
-    account, principal, service, usage_type, usage_date, resource_kind,
+    account, principal, service, region, usage_type, usage_date, resource_kind, in_bedrock_scope,
     slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
     line_item_type, currency

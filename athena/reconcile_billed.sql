@@ -2,9 +2,10 @@
 -- account, region, caller, usage type (model, meter, tier, scope) and inference-profile kind, with up to
 -- eight tag lookups (the same slots as attribution_lines.sql) so a reconciled row can be charged back by
 -- a tag or a rules-file dimension. hour_logged says whether the invocation logs hold any record of that
--- account and region in the line's hour: billed hours without one are a log gap.
+-- account and region in the line's hour: billed hours without one are a log gap. invoiced_lines counts
+-- the lines with an invoice id, so whether the month is final is said from this scan.
 -- params: dt_from, dt_to, log_month, month
--- fragments: tag_slots
+-- fragments: tag_slots, invoiced
 WITH logged_hours AS (
     SELECT DISTINCT accountid AS account_id, region, substr("timestamp", 1, 13) AS hour_start
     FROM invocation_logs
@@ -24,7 +25,8 @@ billed AS (
         pricing_unit,
         {{ tag_slots }},
         CAST(line_item_usage_amount AS DECIMAL(38, 10)) AS usage_amount,
-        CAST(line_item_unblended_cost AS DECIMAL(38, 10)) AS cost
+        CAST(line_item_unblended_cost AS DECIMAL(38, 10)) AS cost,
+        {{ invoiced }} AS invoiced
     FROM cur2
     WHERE billing_period = ?
         AND {{ in_bedrock_scope }}
@@ -36,7 +38,8 @@ SELECT
     l.hour_start IS NOT NULL AS hour_logged,
     SUM(b.usage_amount) AS usage_amount,
     SUM(b.cost) AS billed_cost,
-    COUNT(*) AS line_count
+    COUNT(*) AS line_count,
+    COUNT_IF(b.invoiced) AS invoiced_lines
 FROM billed AS b
 LEFT JOIN logged_hours AS l
     ON l.account_id = b.account_id AND l.region = b.region AND l.hour_start = b.hour_start

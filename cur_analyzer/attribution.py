@@ -1,7 +1,8 @@
 """Attribution rules: which dimension a user asked for, and how a billing line gets its value for it.
 
-The one home of dimension names (``--by``), tag-key validation and the CUR key spellings of a tag
-(``tags['iamPrincipal/team']``, ``tags['resourceTags/team']``, ``resource_tags['user_team']``).
+The one home of dimension names (what chargeback, reconcile, alerts and budgets group by), tag-key
+validation and the CUR key spellings of a tag (``tags['iamPrincipal/team']``, ``tags['resourceTags/team']``,
+``resource_tags['user_team']``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.errors import UserInputError
+
+if TYPE_CHECKING:
+    from cur_analyzer.bedrock.usage_types import UsageType
 
 UNALLOCATED = "Unallocated"
 
@@ -18,17 +23,18 @@ UNALLOCATED = "Unallocated"
 #: (tax, credits, refunds, fees, discounts, Savings Plan fees and negations) shown on its own rows.
 USAGE_LINE_TYPES = frozenset({"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"})
 
-#: ``line_item_product_code`` values of Amazon Bedrock (``--service bedrock``; the SQL lists the same).
-BEDROCK_PRODUCT_CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
-
 #: Dimensions computed from the principal ARN (``bedrock.principals``) or the usage type
-#: (``bedrock.usage_types``), and the engine column each needs.
+#: (``bedrock.usage_types``), and the plain ones with the ``attribution_lines.sql`` column each reads.
 PRINCIPAL_GRAINS = ("principal", "role", "session")
-USAGE_TYPE_DIMS = ("model", "token-type", "usage-type")
-PLAIN_DIMS = {"account": "account", "service": "service"}
-SIMPLE_DIMS = (*PRINCIPAL_GRAINS, "account", *USAGE_TYPE_DIMS, "service")
+#: ``meter`` is the meter the invocation logs can be compared on (input, output, cache_read, cache_write,
+#: with 1-hour cache writes as cache_write, ``other`` for any other usage); ``token-type`` the meter as billed.
+USAGE_TYPE_DIMS = ("model", "token-type", "meter", "usage-type")
+PLAIN_DIMS = {"account": "account", "service": "service", "region": "region", "day": "usage_date"}
+SIMPLE_DIMS = (*PRINCIPAL_GRAINS, "account", *USAGE_TYPE_DIMS, "service", "region", "day")
+#: The ``meter`` of a usage type that bills something other than text tokens.
+OTHER_METER = "other"
 
-#: ``--by`` tag prefixes -> (key prefix in the unified ``tags`` map, whether ``resource_tags`` holds it too)
+#: Tag dimension prefixes -> (key prefix in the unified ``tags`` map, whether ``resource_tags`` holds it too)
 TAG_PREFIXES = {
     "iamPrincipal/": ("iamPrincipal/", False),
     "tag/": ("resourceTags/", True),
@@ -64,7 +70,7 @@ def resource_tags_key(key: str) -> str:
 
 @dataclass(frozen=True)
 class Dimension:
-    """One ``--by`` value, exactly as the user wrote it."""
+    """One dimension to group by, exactly as the user wrote it."""
 
     spec: str
     kind: str  # a SIMPLE_DIMS name, "tag" for any tag lookup, "rules" for a rules-file dimension
@@ -82,9 +88,13 @@ class Dimension:
         return PLAIN_DIMS[self.kind]
 
 
+#: The usage day: what a daily trend groups by.
+DAY = Dimension("day", "day")
+
+
 def parse_dimension(spec: str, rules_dimensions: Collection[str] = ()) -> Dimension:
-    """A ``--by`` value; ``rules_dimensions`` are the names a rules file defines (``cur_analyzer.rules``
-    resolves those, the ordered sources and their provenance live there)."""
+    """A dimension as the user wrote it; ``rules_dimensions`` are the names a rules file defines
+    (``cur_analyzer.rules`` resolves those, the ordered sources and their provenance live there)."""
     if spec in SIMPLE_DIMS:
         return Dimension(spec, spec)
     if spec in rules_dimensions:
@@ -96,14 +106,15 @@ def parse_dimension(spec: str, rules_dimensions: Collection[str] = ()) -> Dimens
                 spec, "tag", tags_prefix + key, resource_tags_key(key) if in_resource_tags else ""
             )
     raise UserInputError(
-        f"--by {spec!r} is not a dimension; use one of {', '.join(SIMPLE_DIMS)}, "
+        f"{spec!r} is not a dimension; use one of {', '.join(SIMPLE_DIMS)}, "
         "iamPrincipal/<key>, tag/<key>, accountTag/<key>"
-        + (f" or a rules-file dimension ({', '.join(rules_dimensions)})" if rules_dimensions else "")
+        + (f" or a rules-file dimension ({', '.join(rules_dimensions)})" if rules_dimensions else ""),
+        option="by",
     )
 
 
-def label(dim: Dimension, raw: str | None) -> str | None:
-    """The value a line shows for a dimension, from the engine column; None when the line has none."""
+def label(dim: Dimension, raw: Any) -> str | None:
+    """The value a line shows for a dimension, from its engine column; None when the line has none."""
     if raw is None or raw == "":
         return None
     if dim.kind in PRINCIPAL_GRAINS:
@@ -112,7 +123,7 @@ def label(dim: Dimension, raw: str | None) -> str | None:
         return principal_key(raw, dim.kind)
     if dim.kind in USAGE_TYPE_DIMS:
         return _usage_type_label(dim.kind, raw)
-    return raw
+    return str(raw)  # the usage day arrives as a date: YYYY-MM-DD
 
 
 def _usage_type_label(kind: str, usage_type: str) -> str | None:
@@ -122,9 +133,19 @@ def _usage_type_label(kind: str, usage_type: str) -> str | None:
     from cur_analyzer.bedrock.usage_types import parse_usage_type
 
     parsed = parse_usage_type(usage_type)
+    if kind == "meter":
+        return meter_of(parsed)
     if not parsed.mapped:
         return None
     if kind == "token-type":
         return parsed.meter if parsed.is_token_meter else (parsed.meter_detail or parsed.meter)
     model = by_billing_name(parsed.billing_name)
     return model.display_name if model else parsed.billing_name
+
+
+def meter_of(parsed: UsageType) -> str:
+    """The ``meter`` of a parsed usage type: a text-token meter as the invocation logs count it (a 1-hour
+    cache write is a cache write there), ``other`` for any other usage, mapped or not."""
+    if not parsed.is_token_meter:
+        return OTHER_METER
+    return "cache_write" if parsed.meter == "cache_write_1h" else parsed.meter

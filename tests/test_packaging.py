@@ -44,7 +44,7 @@ def test_an_installed_wheel_finds_its_sql_outside_the_source_tree(wheel, tmp_pat
     probe = (
         "import cur_analyzer, cur_analyzer.sql as s, cur_analyzer.resources as r;"
         "print(cur_analyzer.__file__); print(r.resource_dir('athena')); print(r.resource_dir('checks'));"
-        "print(len(s.load('chargeback').params))"
+        "print(len(s.load('attribution_lines').params))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],

@@ -62,7 +62,7 @@ CASES = {
     "a built-in dimension name": (
         HEAD + "  account:\n    sources: [{source: account_tag, key: team}]\n",
         5,
-        "built-in --by dimension",
+        "built-in dimension",
     ),
     "broken YAML": (
         "dimensions:\n  team:\n    sources: [{source: aip_tag, key: team}\n",

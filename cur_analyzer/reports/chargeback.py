@@ -1,10 +1,11 @@
-"""The chargeback report model: who spent what in a month, summing to the month's total to the cent.
+"""The chargeback report: who spent what in a month, summing to the month's total to the cent.
 
-Built from the rows of ``athena/chargeback.sql`` (whichever engine ran it); no I/O, no rendering.
-When a ``--by`` names a rules-file dimension, the rows come from ``athena/attribution_lines.sql`` and
-``cur_analyzer.rules`` resolves them (each row then carries ``attributed_via``) and applies the shared-cost
-splits. Conservation: attributed rows + the Unallocated row + adjustment rows == the month's total per
-currency, before and after splits. Budgets from the rules file add budget, spend and % used.
+Built from the rows of ``athena/attribution_lines.sql`` (whichever engine ran it), read once by
+``reports._lines.MonthLines`` at the grain the dimensions need and resolved by ``cur_analyzer.rules``:
+a principal grain, a model, a day, a tag or a rules-file dimension (each row of one then carries
+``attributed_via``), with the rules file's shared-cost splits applied. Conservation: attributed rows + the
+Unallocated row + adjustment rows == the month's total per currency, before and after splits. Budgets
+from the rules file add budget, spend and % used. No I/O beyond the one query, no rendering.
 """
 
 from __future__ import annotations
@@ -16,27 +17,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cur_analyzer import schema
-from cur_analyzer.attribution import (
-    PRINCIPAL_GRAINS,
-    UNALLOCATED,
-    USAGE_LINE_TYPES,
-    Dimension,
-    label,
-    parse_dimension,
-    validate_month,
-)
+from cur_analyzer.attribution import PRINCIPAL_GRAINS, UNALLOCATED, Dimension, parse_dimension, validate_month
 from cur_analyzer.choices import CostBasis, ServiceScope
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.reports._lines import MonthLines
+
+# api and doctor ask whether a month is final here; the rule lives in reports._lines
+from cur_analyzer.reports._lines import month_is_final as month_is_final
 from cur_analyzer.reports._view import ReportModel
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
-    from cur_analyzer.rules import BudgetStatus, Rules, SplitResult
+    from cur_analyzer.rules import BudgetStatus, Item, LinePlan, Rules, SplitResult
 
 COST_BASES = tuple(basis.value for basis in CostBasis)
 SERVICES = tuple(scope.value for scope in ServiceScope)
-MAX_TAG_DIMENSIONS = 4
 ZERO = Decimal(0)
 
 
@@ -119,18 +115,14 @@ class Chargeback(ReportModel):
         return tabular(self)
 
 
-def _tag_params(dims: Sequence[Dimension]) -> dict[str, object]:
-    tag_dims = [d for d in dims if d.kind == "tag"]
-    if len(tag_dims) > MAX_TAG_DIMENSIONS:
-        raise UserInputError(f"at most {MAX_TAG_DIMENSIONS} tag dimensions per report (got {len(tag_dims)})")
-    params: dict[str, object] = {}
-    for i in range(MAX_TAG_DIMENSIONS):
-        d = tag_dims[i] if i < len(tag_dims) else None
-        params[f"tag{i + 1}_on"] = d is not None
-        # NULL, not '': DuckDB folds a lookup of a NULL key away and then never reads that map
-        params[f"tag{i + 1}_key"] = d.tags_key if d else None
-        params[f"tag{i + 1}_resource_key"] = (d.resource_key or None) if d else None
-    return params
+def check_scope(service: str, cost_basis: str) -> None:
+    """The service scope and cost basis a report sums over, or the error that says what they can be."""
+    if cost_basis not in COST_BASES:
+        raise UserInputError(
+            f"cost basis must be one of {', '.join(COST_BASES)} (got {cost_basis!r})", option="cost_basis"
+        )
+    if service not in SERVICES:
+        raise UserInputError(f"service must be bedrock or all (got {service!r})", option="service")
 
 
 def check_month(engine: Engine, month: str) -> str:
@@ -142,9 +134,9 @@ def check_month(engine: Engine, month: str) -> str:
     return month
 
 
-def month_is_final(engine: Engine, month: str) -> bool:
-    status = engine.query("month_status", {"month": month}).to_pylist()[0]
-    return bool(status["lines"]) and status["lines"] == status["invoiced_lines"]
+def _check_dimensions(dims: Sequence[Dimension], caps: schema.Capabilities) -> None:
+    if any(d.kind in PRINCIPAL_GRAINS for d in dims) and not caps.iam_principal:
+        raise UserInputError(schema.IAM_OPTION_HINT)
 
 
 def build_chargeback(
@@ -155,88 +147,68 @@ def build_chargeback(
     cost_basis: str = "unblended",
     rules: Rules | None = None,
 ) -> Chargeback:
-    if cost_basis not in COST_BASES:
-        raise UserInputError(f"--cost-basis must be one of {', '.join(COST_BASES)} (got {cost_basis!r})")
-    if service not in SERVICES:
-        raise UserInputError(f"--service must be bedrock or all (got {service!r})")
+    check_scope(service, cost_basis)
     rules_names = tuple(rules.dimensions) if rules else ()
     dims = [parse_dimension(spec, rules_names) for spec in (by or ("principal",))]
     check_month(engine, month)
-    caps = engine.capabilities()
+    _check_dimensions(dims, engine.capabilities())
+    return MonthLines.read(engine, month, dims, rules, service, cost_basis).chargeback(dims)
+
+
+def chargeback_of(lines: MonthLines, plan: LinePlan) -> Chargeback:
+    """The chargeback by ``plan``'s dimensions, grouped from the month's lines: THE grouping every
+    chargeback (and every spend cut of the monthly pack) goes through."""
+    from cur_analyzer.rules import apply_shared_costs, attribute
+
+    dims, caps = plan.dims, lines.caps
+    _check_dimensions(dims, caps)
     notes: list[str] = []
-    if any(d.kind in PRINCIPAL_GRAINS for d in dims) and not caps.iam_principal:
-        raise UserInputError(schema.IAM_OPTION_HINT)
     if any(d.kind == "tag" for d in dims) and not caps.tags:
         notes.append("the export has no `tags` column: principal and account tags read as Unallocated")
-    if cost_basis.startswith("net-") and not caps.net:
-        notes.append(f"the export has no net columns: {cost_basis} falls back to the gross values")
-
-    splits: list[SplitResult] = []
-    if any(d.kind == "rules" for d in dims):
-        rows, adjustments, splits, rule_notes = _rules_roll_up(
-            engine, month, dims, rules, service, cost_basis, caps
-        )
-        notes += rule_notes
-        final = month_is_final(engine, month)
-    else:
-        needed = {d.engine_column for d in dims}
-        params = {
-            "by_account": "account" in needed,
-            "by_principal": "principal" in needed,
-            "by_service": "service" in needed,
-            "by_usage_type": "usage_type" in needed,
-            **_tag_params(dims),
-            "cost_basis": cost_basis,
-            "month": month,
-            "service": service,
-        }
-        records = engine.query("chargeback", params).to_pylist()
-        rows, adjustments = _roll_up(records, dims)
-        lines = sum(r["line_count"] for r in records)
-        final = bool(lines) and lines == sum(int(r["invoiced_lines"]) for r in records)
-    if not final:
+    if lines.cost_basis.startswith("net-") and not caps.net:
+        notes.append(f"the export has no net columns: {lines.cost_basis} falls back to the gross values")
+    items, splits, split_notes = apply_shared_costs(attribute(lines.records, plan), plan)
+    rows, adjustments = _group(items, dims)
+    notes += plan.notes(caps) + split_notes
+    if not lines.final:
         notes.append(
-            f"{month} is not final (no invoice id yet): figures will change until AWS closes the month"
+            f"{lines.month} is not final (no invoice id yet): figures will change until AWS closes the month"
         )
     cb = Chargeback(
-        month,
-        cost_basis,
-        service,
+        lines.month,
+        lines.cost_basis,
+        lines.service,
         tuple(d.spec for d in dims),
         rows,
         adjustments,
-        final,
-        notes + engine.notes,
+        lines.final,
+        notes + lines.engine.notes,
         splits,
     )
-    if rules is not None:
-        _add_budgets(cb, rules)
+    _add_budgets(cb, plan.rules)
     return cb
 
 
-def _rules_roll_up(
-    engine: Engine,
-    month: str,
-    dims: Sequence[Dimension],
-    rules: Rules | None,
-    service: str,
-    cost_basis: str,
-    caps: schema.Capabilities,
-) -> tuple[list[ChargebackRow], list[AdjustmentRow], list[SplitResult], list[str]]:
-    """Rows for ``--by`` lists with a rules dimension: resolved and split by ``cur_analyzer.rules``."""
-    from cur_analyzer.rules import LinePlan, apply_shared_costs, attribute, format_via
+def _group(
+    items: Sequence[Item], dims: Sequence[Dimension]
+) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
+    """Usage items summed per (values, provenance, currency), adjustment items per (line type, currency)."""
+    from cur_analyzer.rules import format_via
 
-    plan = LinePlan(dims, rules, has_resource_ids=caps.has("resource_id"))
-    records = engine.query("attribution_lines", plan.params(month, service, cost_basis)).to_pylist()
-    items, splits, notes = apply_shared_costs(attribute(records, plan), plan)
-    acc = _Accumulator()
+    usage: dict[tuple[tuple[str, ...], str | None, str], list] = defaultdict(lambda: [ZERO, 0])
+    adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
     for item in items:
         if item.usage:
-            acc.usage(item.values, format_via(dims, item.vias), item.currency, item.cost, item.lines)
+            acc = usage[(item.values, format_via(dims, item.vias), item.currency)]
         else:
-            acc.adjustment(item.line_item_type, item.currency, item.cost, item.lines)
-    rows, adjustments = acc.result()
-    return rows, adjustments, splits, plan.notes(caps) + notes
+            acc = adjust[(item.line_item_type, item.currency)]
+        acc[0] += item.cost
+        acc[1] += item.lines
+    rows = [ChargebackRow(v, cur, c, n, via) for (v, via, cur), (c, n) in usage.items()]
+    rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
+    adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in adjust.items()]
+    adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
+    return rows, adjustments
 
 
 def _add_budgets(cb: Chargeback, rules: Rules) -> None:
@@ -257,70 +229,32 @@ def _add_budgets(cb: Chargeback, rules: Rules) -> None:
         cb.notes.append(f"budgets are in {budget.currency}: spend in {', '.join(other)} is not counted")
 
 
-class _Accumulator:
-    """Sums cost and line counts per row (dimension values, provenance, currency) and per adjustment."""
-
-    def __init__(self) -> None:
-        self._usage: dict[tuple[tuple[str, ...], str | None, str], list] = defaultdict(lambda: [ZERO, 0])
-        self._adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
-
-    def usage(
-        self, values: tuple[str, ...], via: str | None, currency: str, cost: Decimal, lines: int
-    ) -> None:
-        acc = self._usage[(values, via, currency)]
-        acc[0] += cost
-        acc[1] += lines
-
-    def adjustment(self, line_item_type: str, currency: str, cost: Decimal, lines: int) -> None:
-        acc = self._adjust[(line_item_type or "(blank)", currency)]
-        acc[0] += cost
-        acc[1] += lines
-
-    def result(self) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
-        rows = [ChargebackRow(v, cur, c, n, via) for (v, via, cur), (c, n) in self._usage.items()]
-        rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
-        adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in self._adjust.items()]
-        adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
-        return rows, adjustments
-
-
-def _roll_up(
-    records: list[dict], dims: Sequence[Dimension]
-) -> tuple[list[ChargebackRow], list[AdjustmentRow]]:
-    acc = _Accumulator()
-    for rec in records:
-        cost = rec["cost"] if rec["cost"] is not None else ZERO
-        if rec["line_item_type"] not in USAGE_LINE_TYPES:
-            acc.adjustment(rec["line_item_type"], rec["currency"], cost, rec["line_count"])
-            continue
-        tag_values = iter((rec["tag1"], rec["tag2"], rec["tag3"], rec["tag4"]))
-        values = tuple(
-            label(d, next(tag_values) if d.kind == "tag" else rec[d.engine_column]) or UNALLOCATED
-            for d in dims
-        )
-        acc.usage(values, None, rec["currency"], cost, rec["line_count"])
-    return acc.result()
-
-
 def _kind(r: ChargebackRow) -> str:
     if r.via is not None and "split:" in r.via:
         return "split"
     return "unallocated" if r.unallocated else "attributed"
 
 
-def tabular(cb: Chargeback) -> Tabular:
-    """The rows a renderer shows: attributed, then Unallocated, then adjustments (and a Total line)."""
-    from cur_analyzer.reports._view import Tabular
+def _budget_cells(cb: Chargeback) -> dict[str, dict]:
+    """Budget, spend and % used per budgeted value, shown on the first (largest) row of that value."""
+    cells = {}
+    for b in cb.budgets:
+        if b.budget is None:
+            continue
+        used = b.used_pct
+        cells[b.value] = {
+            "budget": b.budget,
+            "budget_spend": b.spend,
+            "budget_used": f"{used:.1f}%" if used is not None and used.is_finite() else "",
+        }
+    return cells
 
-    multi = len(cb.currencies) > 1
+
+def _usage_rows(cb: Chargeback) -> list[dict]:
     dims = list(cb.dimensions)
-    via = ["attributed_via"] if cb.has_via else []
-    budget_cols = ["budget", "budget_spend", "budget_used"] if cb.budgets else []
-    columns = [*dims, *via, *(["currency"] if multi else []), "cost", "share", "lines", "kind", *budget_cols]
     usage_total = cb.usage_totals()
-    budgets = {b.value: b for b in cb.budgets}
+    budgets = _budget_cells(cb)
     k = dims.index(cb.budget_dimension) if cb.budget_dimension else None
-    shown: set[str] = set()
     rows: list[dict] = []
     for r in cb.rows:
         base = usage_total.get(r.currency) or ZERO
@@ -333,42 +267,22 @@ def tabular(cb: Chargeback) -> Tabular:
             "lines": r.lines,
             "kind": _kind(r),
         }
-        if (
-            k is not None
-            and (b := budgets.get(r.values[k]))
-            and r.values[k] not in shown
-            and b.budget is not None
-        ):
-            # budget, spend and % used go on the first (largest) row of each budgeted value
-            shown.add(r.values[k])
-            used = b.used_pct
-            row |= {
-                "budget": b.budget,
-                "budget_spend": b.spend,
-                "budget_used": f"{used:.1f}%" if used is not None and used.is_finite() else "",
-            }
+        if k is not None and r.values[k] in budgets:
+            row |= budgets.pop(r.values[k])
         rows.append(row)
-    for a in cb.adjustments:
-        rows.append(
-            {
-                dims[0]: a.line_item_type,
-                "currency": a.currency,
-                "cost": a.cost,
-                "lines": a.lines,
-                "kind": "adjustment",
-            }
-        )
-    totals = cb.totals()
-    summary = [
-        {dims[0]: "Total", "currency": cur, "cost": amount, "kind": "total"} for cur, amount in totals.items()
-    ]
+    return rows
+
+
+def _footer(cb: Chargeback) -> list[str]:
+    """Scope and status, the conservation line per currency, the notes, the splits and the budgets."""
+    totals, usage_total, unallocated = cb.totals(), cb.usage_totals(), cb.unallocated()
     status = "final" if cb.final else "NOT final (no invoice id yet)"
     scope = "Amazon Bedrock" if cb.service == "bedrock" else "all services"
     footer = [
         f"{cb.month} · {scope} · {cb.cost_basis} cost · month {status}",
         *[
-            f"{cur}: total {totals[cur]:f} = attributed {usage_total.get(cur, ZERO) - cb.unallocated().get(cur, ZERO):f}"
-            f" + Unallocated {cb.unallocated().get(cur, ZERO):f}"
+            f"{cur}: total {totals[cur]:f} = attributed {usage_total.get(cur, ZERO) - unallocated.get(cur, ZERO):f}"
+            f" + Unallocated {unallocated.get(cur, ZERO):f}"
             f" + adjustments {totals[cur] - usage_total.get(cur, ZERO):f}"
             for cur in totals
         ],
@@ -386,19 +300,46 @@ def tabular(cb: Chargeback) -> Tabular:
             + ("; ".join(f"OVER {b.describe()}" for b in over) if over else "nobody is over budget")
         )
         footer += [f"{b.describe()} (no spend this month)" for b in cb.budgets if not b.spend and b.budget]
+    return footer
+
+
+def tabular(cb: Chargeback) -> Tabular:
+    """The rows a renderer shows: attributed, then Unallocated, then adjustments (and a Total line)."""
+    from cur_analyzer.reports._view import Tabular
+
+    dims = list(cb.dimensions)
+    via = ["attributed_via"] if cb.has_via else []
+    budget_cols = ["budget", "budget_spend", "budget_used"] if cb.budgets else []
+    currency = ["currency"] if len(cb.currencies) > 1 else []
+    columns = [*dims, *via, *currency, "cost", "share", "lines", "kind", *budget_cols]
+    rows = _usage_rows(cb)
+    rows += [
+        {
+            dims[0]: a.line_item_type,
+            "currency": a.currency,
+            "cost": a.cost,
+            "lines": a.lines,
+            "kind": "adjustment",
+        }
+        for a in cb.adjustments
+    ]
+    summary = [
+        {dims[0]: "Total", "currency": cur, "cost": amount, "kind": "total"}
+        for cur, amount in cb.totals().items()
+    ]
     return Tabular(
         title=f"Chargeback {cb.month} by {', '.join(dims)}",
         columns=columns,
         rows=rows,
         money_columns=("cost", "budget", "budget_spend"),
         summary_rows=summary,
-        footer=footer,
+        footer=_footer(cb),
         document=document(cb),
     )
 
 
 def document(cb: Chargeback) -> dict:
-    """The ``--format json`` object (money as decimal strings by the renderer)."""
+    """The JSON document of the report (money as decimal strings by the renderer)."""
     totals = cb.totals()
     single = cb.currencies[0] if len(cb.currencies) == 1 else None
     return {

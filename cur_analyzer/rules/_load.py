@@ -40,7 +40,7 @@ def _dimension_name_problem(model: RulesFile) -> Problem | None:
     # the location has length 2: it points at the dimension's name, not its body
     for name in model.dimensions:
         if name in SIMPLE_DIMS:
-            return ("dimensions", name), f"{name!r} is a built-in --by dimension; pick another name"
+            return ("dimensions", name), f"{name!r} is a built-in dimension; pick another name"
         if not _NAME_RE.fullmatch(name):
             return ("dimensions", name), (
                 f"dimension name {name!r}: start with a letter; letters, digits, _ . - only (no /)"
@@ -74,7 +74,7 @@ def _budget_problem(model: RulesFile) -> Problem | None:
         seen.add(budget.dimension)
         if not _valid_spec(budget.dimension, model.dimensions):
             return ("budgets", i, "dimension"), (
-                f"budget dimension {budget.dimension!r} is neither a --by dimension nor defined under dimensions:"
+                f"budget dimension {budget.dimension!r} is neither a built-in dimension nor defined under dimensions:"
             )
     return None
 
@@ -83,7 +83,7 @@ def _alert_problem(model: RulesFile) -> Problem | None:
     for i, spec in enumerate(model.alerts.spender_dimensions):
         if not _valid_spec(spec, model.dimensions):
             return ("alerts", "spender_dimensions", i), (
-                f"{spec!r} is neither a --by dimension nor defined under dimensions:"
+                f"{spec!r} is neither a built-in dimension nor defined under dimensions:"
             )
     return None
 

@@ -1,27 +1,22 @@
 """How a billing line gets its value per dimension: the one resolver every report uses.
 
-``LinePlan`` says which tag lookups a set of ``--by`` dimensions needs from ``athena/attribution_lines.sql``
-(a line's account, principal, service, resource kind and up to ``MAX_SLOTS`` tag values) and resolves
-each row of it: a rules dimension to its first non-empty source, with ``attributed_via`` naming the
-source; a tag dimension to its slot; any other dimension to its column. ``attribute`` turns the rows into
-``Item``s, what shared-cost splits move and reports roll up.
+``LinePlan`` says what a set of dimensions needs from ``athena/attribution_lines.sql``: which columns to
+keep (the account, principal, service, region, usage type and day each fold away unless a dimension or a
+rules source reads them) and which tag lookups go in its ``MAX_SLOTS`` slots; and it resolves each row of
+it: a rules dimension to its first non-empty source, with ``attributed_via`` naming the source; a tag
+dimension to its slot; any other dimension to its column through ``attribution.label``. ``attribute``
+turns the rows into ``Item``s, what shared-cost splits move and reports roll up.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cur_analyzer.attribution import (
-    BEDROCK_PRODUCT_CODES,
-    UNALLOCATED,
-    USAGE_LINE_TYPES,
-    USAGE_TYPE_DIMS,
-    Dimension,
-    label,
-)
+from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, Dimension, label
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.rules._compiled import RuleDimension, Rules
 from cur_analyzer.rules._model import ZERO
@@ -30,11 +25,20 @@ __all__ = ["MAX_SLOTS", "Item", "LinePlan", "attribute", "format_via"]
 
 #: Tag lookups one ``attribution_lines.sql`` run can bind (``slot1`` … ``slot8``).
 MAX_SLOTS = 8
+#: ``attribution_lines.sql``'s columns that fold away unless read, by the toggle that keeps each.
+_TOGGLES = {
+    "account": "by_account",
+    "principal": "by_principal",
+    "service": "by_service",
+    "region": "by_region",
+    "usage_type": "by_usage_type",
+    "usage_date": "by_day",
+}
 
 
 class LinePlan:
-    """Which tag lookups a set of dimensions needs from ``attribution_lines.sql``, and how each row of it
-    resolves to a value (and ``attributed_via``) per dimension."""
+    """What a set of dimensions needs from ``attribution_lines.sql`` (columns and tag lookups), and how each
+    row of it resolves to a value (and ``attributed_via``) per dimension."""
 
     def __init__(
         self,
@@ -52,10 +56,9 @@ class LinePlan:
                 f"these dimensions need {len(self.slots)} different tag lookups; one report reads at most "
                 f"{MAX_SLOTS}: ask for fewer tag or rules dimensions at once"
             )
-        self.by_usage_type = any(d.kind in USAGE_TYPE_DIMS for d in self.dims)
 
     def _tag_lookups(self) -> list[tuple[str, str]]:
-        """(unified tags key, resource_tags key) of every tag the dimensions read, in ``--by`` order."""
+        """(unified tags key, resource_tags key) of every tag the dimensions read, in the order asked."""
         lookups: list[tuple[str, str]] = []
         for d in self.dims:
             if d.kind == "tag":
@@ -68,17 +71,51 @@ class LinePlan:
     def rules_dims(self) -> tuple[Dimension, ...]:
         return tuple(d for d in self.dims if d.kind == "rules")
 
-    def params(
-        self, month: str, service: str, cost_basis: str = "unblended", *, by_day: bool = False
-    ) -> dict[str, Any]:
-        params: dict[str, Any] = {"by_usage_type": self.by_usage_type, "by_day": by_day}
+    def cut(self, dims: Sequence[Dimension]) -> LinePlan:
+        """The plan of some of these dimensions over the same rows (same slots): one read of the lines,
+        grouped by each cut in turn."""
+        stray = [d.spec for d in dims if d not in self.dims]
+        if stray:
+            raise ValueError(f"the lines were read without the dimensions {stray}")
+        plan = copy.copy(self)
+        plan.dims = tuple(dims)
+        return plan
+
+    @property
+    def columns(self) -> frozenset[str]:
+        """The ``attribution_lines.sql`` columns the dimensions read: their own, the account an account map
+        looks up, the principal a pattern matches, the product code a shared-cost pool selects."""
+        read = {d.engine_column for d in self.dims if d.kind not in ("tag", "rules")}
+        for d in self.rules_dims:
+            for src in self.rules.dimensions[d.spec].sources:
+                if src.accounts is not None:
+                    read.add("account")
+                elif src.lookup is None:
+                    read.add("principal")
+        specs = {d.spec for d in self.rules_dims}
+        if any(r.pool.product_code for r in self.rules.shared_costs if r.dimension in specs):
+            read.add("service")
+        return frozenset(read)
+
+    def slot_params(self) -> dict[str, Any]:
+        """The tag lookups bound to ``slot1`` … ``slot8`` (``fragments/tag_slots.sql``)."""
+        params: dict[str, Any] = {}
         by_index = {i: lk for lk, i in self.slots.items()}
         for i in range(1, MAX_SLOTS + 1):
             tags_key, resource_key = by_index.get(i, ("", ""))
             # NULL, not '': DuckDB folds a lookup of a NULL key away and then never reads that map
             params[f"slot{i}_tags_key"] = tags_key or None
             params[f"slot{i}_resource_key"] = resource_key or None
-        return params | {"cost_basis": cost_basis, "month": month, "service": service}
+        return params
+
+    def params(
+        self, month: str, service: str, cost_basis: str = "unblended", *, by_day: bool = False
+    ) -> dict[str, Any]:
+        """``attribution_lines.sql``'s parameters; ``by_day`` keeps the usage day though no dimension is
+        a day (a daily trend)."""
+        read = self.columns | ({"usage_date"} if by_day else set())
+        toggles = {toggle: column in read for column, toggle in _TOGGLES.items()}
+        return toggles | self.slot_params() | {"cost_basis": cost_basis, "month": month, "service": service}
 
     def notes(self, caps: Any) -> list[str]:
         out = []
@@ -95,9 +132,11 @@ class LinePlan:
         return out
 
     def _is_aip(self, rec: Mapping[str, Any]) -> bool:
+        """Is the line on an application inference profile? Without resource ids, any Bedrock line may be
+        (``in_bedrock_scope``: the SQL's Bedrock scope)."""
         if rec.get("resource_kind") == "aip":
             return True
-        return not self.has_resource_ids and rec.get("service") in BEDROCK_PRODUCT_CODES
+        return not self.has_resource_ids and bool(rec.get("in_bedrock_scope"))
 
     def resolve_rules(self, dim: RuleDimension, rec: Mapping[str, Any]) -> tuple[str | None, str]:
         """The first non-empty source of a rules dimension for one row: (value, attributed_via)."""

@@ -66,7 +66,7 @@ def build_alerts(
     if logs:
         checks += log_alerts(engine, first, last, cfg, prices, profiles, alerts, notes)
     else:
-        checks += [RuleCheck(r, "skipped", "needs --logs") for r in LOG_RULES]
+        checks += [RuleCheck(r, "skipped", "needs the invocation logs") for r in LOG_RULES]
     return Alerts(first, last, month, days, cfg, alerts, checks, notes + engine.notes)
 
 

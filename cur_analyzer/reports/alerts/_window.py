@@ -45,9 +45,9 @@ def as_day(value: Any) -> dt.date | None:
 def check_window_args(month: str | None, days: int | None) -> None:
     """Exactly one of a month or a day count, and a day count of at least one."""
     if (month is None) == (days is None):
-        raise UserInputError("alerts needs either --month YYYY-MM or --days N")
+        raise UserInputError("alerts looks at a month (YYYY-MM) or at the last N days: give one of the two")
     if days is not None and days < 1:
-        raise UserInputError(f"--days must be at least 1 (got {days})")
+        raise UserInputError(f"the number of days must be at least 1 (got {days})", option="days")
 
 
 def requested_window(

@@ -19,7 +19,7 @@ The package splits by job: ``_model`` (types and vocabulary), ``_build`` (option
 
 from __future__ import annotations
 
-from cur_analyzer.reports.coverage._build import build_coverage, tag_coverage_params
+from cur_analyzer.reports.coverage._build import build_coverage, rules_dimensions, tag_coverage_params
 from cur_analyzer.reports.coverage._model import (
     HYGIENE_PROBLEMS,
     OFFENDER_KINDS,
@@ -47,6 +47,7 @@ __all__ = [
     "build_coverage",
     "document",
     "normalise_key",
+    "rules_dimensions",
     "tabular",
     "tag_coverage_params",
 ]

@@ -11,12 +11,14 @@ from cur_analyzer.attribution import (
     TAG_PREFIXES,
     USAGE_LINE_TYPES,
     Dimension,
+    parse_dimension,
     resource_tags_key,
     validate_tag_key,
 )
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
-from cur_analyzer.reports.chargeback import COST_BASES, SERVICES, check_month, month_is_final
+from cur_analyzer.reports._lines import MonthLines, month_is_final
+from cur_analyzer.reports.chargeback import check_month, check_scope
 from cur_analyzer.reports.coverage._model import (
     TAGS_MAP_PREFIXES,
     Coverage,
@@ -30,13 +32,17 @@ from cur_analyzer.reports.coverage._tally import _tally
 if TYPE_CHECKING:
     from cur_analyzer.rules import Rules
 
+#: The dimensions coverage is broken down by besides the total.
+_SCOPES = (parse_dimension("account"), parse_dimension("service"))
+
 
 def _check_key(key: str) -> str:
     for prefix in (*TAG_PREFIXES, *TAGS_MAP_PREFIXES):
         if key.startswith(prefix):
             raise UserInputError(
-                f"--require {key!r}: give the tag key alone ({key[len(prefix) :]!r}); coverage looks it up "
-                "as a resource, principal and account tag"
+                f"required key {key!r}: give the tag key alone ({key[len(prefix) :]!r}); coverage looks it "
+                "up as a resource, principal and account tag",
+                option="require",
             )
     return validate_tag_key(key)
 
@@ -44,11 +50,8 @@ def _check_key(key: str) -> str:
 def _checked_keys(keys: Sequence[str], service: str, cost_basis: str) -> tuple[str, ...]:
     """The required keys, checked and without repeats, once the options are known to be valid."""
     if not keys:
-        raise UserInputError("coverage needs at least one --require KEY")
-    if cost_basis not in COST_BASES:
-        raise UserInputError(f"--cost-basis must be one of {', '.join(COST_BASES)} (got {cost_basis!r})")
-    if service not in SERVICES:
-        raise UserInputError(f"--service must be bedrock or all (got {service!r})")
+        raise UserInputError("coverage needs at least one required tag key", option="require")
+    check_scope(service, cost_basis)
     return tuple(dict.fromkeys(_check_key(k) for k in keys))
 
 
@@ -72,7 +75,10 @@ def build_coverage(
     cost_basis: str = "unblended",
     rules: Rules | None = None,
     top: int = 10,
+    lines: MonthLines | None = None,
 ) -> Coverage:
+    """``lines``: the month's lines already read for ``rules_dimensions(keys, rules)`` (the monthly pack's),
+    so the rules coverage and whether the month is final need no query of their own."""
     keys = _checked_keys(keys, service, cost_basis)
     check_month(engine, month)
     caps = engine.capabilities()
@@ -82,15 +88,12 @@ def build_coverage(
             "the export has no `tags` column: principal and account tags cannot be seen; resource tags "
             "come from resource_tags only"
         )
+    lines, rules_keys, resolved = _rules_part(engine, month, keys, rules, service, cost_basis, lines)
 
     rows: list[CoverageRow] = []
     offenders: list[Offender] = []
     hygiene: list[HygieneProblem] = []
     adjustments: dict[str, Decimal] = {}
-    rules_keys = tuple(k for k in keys if rules is not None and k in rules.dimensions)
-    resolved = (
-        _rules_values(engine, month, rules_keys, rules, service, cost_basis, caps) if rules_keys else {}
-    )
     for key in keys:
         records = engine.query(
             "tag_coverage", tag_coverage_params(key, month, service, cost_basis)
@@ -105,7 +108,7 @@ def build_coverage(
         hygiene += tallies.hygiene()
     spellings = engine.query("tag_spellings", {"month": month, "service": service}).to_pylist()
     hygiene = _spelling_problems(keys, spellings) + hygiene
-    final = month_is_final(engine, month)
+    final = lines.final if lines is not None else month_is_final(engine, month)
     notes += _closing_notes(month, rules_keys, adjustments, final)
     return Coverage(
         month,
@@ -143,26 +146,39 @@ def _closing_notes(
     return notes
 
 
-def _rules_values(
+def rules_dimensions(keys: Sequence[str], rules: Rules | None) -> list[Dimension]:
+    """What the rules coverage of ``keys`` reads from the month's lines: each key the rules file defines
+    as a dimension, and the account and service coverage is broken down by (nothing without such a key)."""
+    names = [k for k in dict.fromkeys(keys) if rules is not None and k in rules.dimensions]
+    if not names:
+        return []
+    return [*(Dimension(k, "rules") for k in names), *_SCOPES]
+
+
+def _rules_part(
     engine: Engine,
     month: str,
     keys: Sequence[str],
     rules: Rules | None,
     service: str,
     cost_basis: str,
-    caps: Any,
-) -> dict[str, list[tuple[dict, str | None]]]:
-    """Per rules dimension: each usage row of ``attribution_lines.sql`` with the value it resolves to."""
-    from cur_analyzer.rules import LinePlan
-
-    dims = [Dimension(k, "rules") for k in keys]
-    plan = LinePlan(dims, rules, has_resource_ids=caps.has("resource_id"))
-    records = engine.query("attribution_lines", plan.params(month, service, cost_basis)).to_pylist()
-    out: dict[str, list[tuple[dict, str | None]]] = {k: [] for k in keys}
-    for rec in records:
+    lines: MonthLines | None,
+) -> tuple[MonthLines | None, tuple[str, ...], dict[str, list[tuple[dict, str | None]]]]:
+    """The month's lines (read here when the keys need them and none were given), the keys the rules file
+    defines, and per such key each usage row of the lines with the value it resolves to."""
+    dims = rules_dimensions(keys, rules)
+    if lines is None and dims:
+        lines = MonthLines.read(engine, month, dims, rules, service, cost_basis)
+    elif lines is not None and (lines.month, lines.service, lines.cost_basis) != (month, service, cost_basis):
+        raise ValueError(f"the lines given are {lines.month} {lines.service} {lines.cost_basis}'s")
+    names = tuple(d.spec for d in dims if d.kind == "rules")
+    if lines is None or not names:
+        return lines, names, {}
+    plan = lines.plan.cut(dims)
+    out: dict[str, list[tuple[dict, str | None]]] = {k: [] for k in names}
+    for rec in lines.records:
         if rec["line_item_type"] not in USAGE_LINE_TYPES:
             continue
-        for d in dims:
-            value, _ = plan.value(d, rec)
-            out[d.spec].append((rec, value))
-    return out
+        for d in plan.rules_dims:
+            out[d.spec].append((rec, plan.value(d, rec)[0]))
+    return lines, names, out

@@ -47,7 +47,8 @@ def build_focus_export(
 ) -> FocusExport:
     """Every Amazon Bedrock line of ``month`` as a FOCUS 1.2 row (see the package docstring)."""
     from cur_analyzer.attribution import parse_dimension
-    from cur_analyzer.reports.chargeback import check_month, month_is_final
+    from cur_analyzer.reports._lines import month_is_final
+    from cur_analyzer.reports.chargeback import check_month
     from cur_analyzer.rules import LinePlan
 
     check_month(engine, month)
@@ -56,9 +57,8 @@ def build_focus_export(
     names = tuple(rule_set.dimensions)
     dims = [parse_dimension(n, names) for n in names]
     plan = LinePlan(dims, rule_set, has_resource_ids=caps.has("resource_id"))
-    slots = {k: v for k, v in plan.params(month, "bedrock").items() if k.startswith("slot")}
     records = engine.query(
-        "focus_lines", {**slots, "effective_cost_basis": EFFECTIVE_COST_BASIS, "month": month}
+        "focus_lines", {**plan.slot_params(), "effective_cost_basis": EFFECTIVE_COST_BASIS, "month": month}
     ).to_pylist()
 
     notes: list[str] = plan.notes(caps)
@@ -71,7 +71,7 @@ def build_focus_export(
     if not caps.iam_principal:
         notes.append("the export has no line_item_iam_principal: x_principal is never set")
     notes += _fallback_notes(counters)
-    final = month_is_final(engine, month)
+    final = month_is_final(engine, month, len(records), sum(1 for r in records if r["invoice_id"]))
     if not final:
         notes.append(f"{month} is not final (no invoice id yet): InvoiceId is null and figures will change")
     team = rule_set.dimensions[team_dimension]
@@ -102,7 +102,8 @@ def _attribution(
         *(rec[f"slot{i}"] for i in range(1, MAX_SLOTS + 1)),
     )
     if key not in resolved:
-        resolved[key] = plan.resolve(rec)
+        # focus_lines.sql reads Bedrock lines only: each may be on an inference profile (LinePlan._is_aip)
+        resolved[key] = plan.resolve({**rec, "in_bedrock_scope": True})
     values, vias = resolved[key]
     return {d.spec: (v, via or "unallocated") for d, v, via in zip(dims, values, vias, strict=True)}
 

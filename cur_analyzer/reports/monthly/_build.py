@@ -1,22 +1,24 @@
-"""Building the monthly pack: the existing report builders, called once per view.
+"""Building the monthly pack: the month's attributed lines read once, and the other report builders.
 
-``build_chargeback`` by team, principal, model and token type (plus once per other budgeted dimension of
-the rules file), ``athena/bedrock_daily.sql`` for the daily trend, ``build_coverage`` for the required
-keys, ``build_reconciliation`` by day when invocation logs are given, and ``run_checks`` for the
-data-quality summary. No SQL or money maths of its own beyond grouping the rows they return.
+One ``attribution_lines.sql`` read (``reports._lines.MonthLines``) at the grain of every view, by day: the
+chargeback by team, principal, model and token type (and by each other budgeted dimension of the rules
+file), the budgets, the daily trend, the rules coverage of the required keys and whether the month is
+final are all grouped from it. ``build_coverage`` (its tag sources), ``build_reconciliation`` by day when
+invocation logs are given, and ``run_checks`` for the data-quality summary run their own queries. No SQL
+or money maths of its own beyond grouping the rows they return.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from cur_analyzer.attribution import USAGE_LINE_TYPES, validate_month
+from cur_analyzer.attribution import Dimension, parse_dimension, validate_month
 from cur_analyzer.engines import Engine
+from cur_analyzer.reports._lines import DailyUsage, MonthLines
 from cur_analyzer.reports.monthly._model import (
     DEFAULT_REQUIRE,
     SPEND_CUTS,
@@ -36,8 +38,8 @@ if TYPE_CHECKING:
     from cur_analyzer.reports.reconcile import Reconciliation
     from cur_analyzer.rules import Rules
 
-#: (day, currency) -> [usage cost, line count]
-DailyUsage = dict[tuple[str, str], list]
+#: The spend cut each of ``SPEND_CUTS`` is by, after the team one.
+_OTHER_CUTS = ("principal", "model", "token-type")
 
 
 @dataclass
@@ -63,11 +65,20 @@ class _Build:
     notes: _Notes = field(default_factory=_Notes)
     omitted: dict[str, Phrase] = field(default_factory=dict)
 
-    def chargeback(self, by: str) -> Chargeback:
-        from cur_analyzer.reports.chargeback import build_chargeback
+    def dimension(self, spec: str) -> Dimension:
+        return parse_dimension(spec, tuple(self.rules.dimensions) if self.rules else ())
+
+    def read_lines(self, specs: Sequence[str], coverage: Sequence[Dimension]) -> MonthLines:
+        """The month's Bedrock lines (unblended), once, at the grain of every cut, of the rules coverage
+        (``coverage``) and by day."""
+        self.step("the month's Bedrock lines")
+        dims = list(dict.fromkeys([*(self.dimension(s) for s in specs), *coverage]))
+        return MonthLines.read(self.engine, self.month, dims, self.rules, "bedrock", "unblended", by_day=True)
+
+    def chargeback(self, lines: MonthLines, by: str) -> Chargeback:
         from cur_analyzer.reports.chargeback import tabular as chargeback_tabular
 
-        cb = build_chargeback(self.engine, self.month, [by], "bedrock", "unblended", rules=self.rules)
+        cb = lines.chargeback([self.dimension(by)])
         self.notes.add(f"chargeback by {by}", chargeback_tabular(cb).footer)
         return cb
 
@@ -82,15 +93,13 @@ def _team_dimension(build: _Build) -> str:
     return "iamPrincipal/team"
 
 
-def _spend_cuts(build: _Build, team_dim: str) -> dict[str, Chargeback]:
-    chargebacks: dict[str, Chargeback] = {}
-    for cut, by in zip(SPEND_CUTS, (team_dim, "principal", "model", "token-type"), strict=True):
-        build.step(f"chargeback by {by}")
-        chargebacks[cut] = build.chargeback(by)
-    return chargebacks
+def _spend_cuts(build: _Build, lines: MonthLines, team_dim: str) -> dict[str, Chargeback]:
+    return {
+        cut: build.chargeback(lines, by) for cut, by in zip(SPEND_CUTS, (team_dim, *_OTHER_CUTS), strict=True)
+    }
 
 
-def _budgets(build: _Build, chargebacks: dict[str, Chargeback]) -> list[Budgets]:
+def _budgets(build: _Build, lines: MonthLines, chargebacks: dict[str, Chargeback]) -> list[Budgets]:
     """One ``Budgets`` per budgeted dimension (a cut already built is reused), or why there are none."""
     rules = build.rules
     if rules is None:
@@ -104,36 +113,27 @@ def _budgets(build: _Build, chargebacks: dict[str, Chargeback]) -> list[Budgets]
     for dim in rules.budgets:
         cb = by_dim.get(dim)
         if cb is None:
-            build.step(f"chargeback by {dim} (budgets)")
-            cb = by_dim[dim] = build.chargeback(dim)
+            cb = by_dim[dim] = build.chargeback(lines, dim)
         budgets.append(Budgets(dim, list(cb.budgets)))
     return budgets
 
 
-def _daily(engine: Engine, month: str) -> tuple[DailyUsage, list[DayAdjustment]]:
+def _daily(lines: MonthLines) -> tuple[DailyUsage, list[DayAdjustment]]:
     """The month's billed usage per day and currency, and the adjustment lines per day."""
-    usage: DailyUsage = defaultdict(lambda: [ZERO, 0])
-    adjustments: list[DayAdjustment] = []
-    for r in engine.query("bedrock_daily", {"month": month}).to_pylist():
-        cost = r["cost"] if r["cost"] is not None else ZERO
-        if r["line_item_type"] in USAGE_LINE_TYPES:
-            acc = usage[(r["day"], r["currency"])]
-            acc[0] += cost
-            acc[1] += int(r["line_count"])
-        else:
-            adjustments.append(
-                DayAdjustment(
-                    r["day"], r["line_item_type"] or "(blank)", r["currency"], cost, int(r["line_count"])
-                )
-            )
-    return usage, adjustments
+    usage, adjustments = lines.daily()
+    return usage, [
+        DayAdjustment(day, line_item_type, currency, cost, lines_)
+        for (day, line_item_type, currency), (cost, lines_) in sorted(
+            adjustments.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or "", *kv[0][1:])
+        )
+    ]
 
 
 def _day_rows(usage: DailyUsage, estimated: dict[str, Decimal] | None) -> list[DayRow]:
     """One row per billed day, with the day's estimate when logs were given (``estimated`` not None)."""
     for day in estimated or {}:  # a day with log records and no bill still shows its estimate
         if not any(d == day for d, _ in usage):
-            usage[(day, "USD")]  # the price table is in USD
+            usage.setdefault((day, "USD"), [ZERO, 0])  # the price table is in USD
     return [
         DayRow(day, cur, cost, lines, estimated.get(day, ZERO) if estimated is not None else None)
         for (day, cur), (cost, lines) in sorted(usage.items())
@@ -172,7 +172,7 @@ def build_monthly(
     and the daily estimate); ``rules``: team from its ``team`` dimension, budgets from its budgets."""
     from cur_analyzer.checks import run_checks
     from cur_analyzer.reports.chargeback import check_month
-    from cur_analyzer.reports.coverage import build_coverage
+    from cur_analyzer.reports.coverage import build_coverage, rules_dimensions
 
     validate_month(month)
     check_month(engine, month)
@@ -180,14 +180,14 @@ def build_monthly(
     build = _Build(engine, month, rules, on_step or (lambda _text: None))
 
     team_dim = _team_dimension(build)
-    chargebacks = _spend_cuts(build, team_dim)
-    budgets = _budgets(build, chargebacks)
-
-    build.step("daily trend")
-    daily_usage, daily_adjustments = _daily(engine, month)
+    budgeted = list(rules.budgets) if rules else []
+    lines = build.read_lines([team_dim, *_OTHER_CUTS, *budgeted], rules_dimensions(require, rules))
+    chargebacks = _spend_cuts(build, lines, team_dim)
+    budgets = _budgets(build, lines, chargebacks)
+    daily_usage, daily_adjustments = _daily(lines)
 
     build.step(f"coverage of {', '.join(require)}")
-    coverage = build_coverage(engine, month, list(require), "bedrock", "unblended", rules=rules)
+    coverage = build_coverage(engine, month, list(require), "bedrock", "unblended", rules=rules, lines=lines)
     build.notes.add("coverage", coverage.notes)
 
     reconciliation = None
@@ -210,7 +210,7 @@ def build_monthly(
     return MonthlyReport(
         month=month,
         generated_at=generated_at,
-        final=chargebacks["team"].final,
+        final=lines.final,
         team_dimension=team_dim,
         spend={cut: Spend.of(cb) for cut, cb in chargebacks.items()},
         daily=_day_rows(daily_usage, estimated),

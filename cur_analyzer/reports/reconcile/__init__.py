@@ -31,8 +31,8 @@ from cur_analyzer.reports.reconcile._build import build_reconciliation
 from cur_analyzer.reports.reconcile._model import (
     BUCKET_FIELDS,
     CAUSES,
+    LOGGED_KINDS,
     NEVER_LOGGED_TIERS,
-    RECONCILE_DIMS,
     STATUSES,
     BilledPart,
     Bucket,
@@ -46,8 +46,8 @@ from cur_analyzer.reports.reconcile._render import document, tabular
 __all__ = [
     "BUCKET_FIELDS",
     "CAUSES",
+    "LOGGED_KINDS",
     "NEVER_LOGGED_TIERS",
-    "RECONCILE_DIMS",
     "STATUSES",
     "BilledPart",
     "Bucket",

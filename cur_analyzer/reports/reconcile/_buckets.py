@@ -3,7 +3,7 @@ records."""
 
 from __future__ import annotations
 
-from cur_analyzer.attribution import UNALLOCATED
+from cur_analyzer.attribution import OTHER_METER, UNALLOCATED, meter_of
 from cur_analyzer.bedrock.models import by_billing_name
 from cur_analyzer.bedrock.usage_types import parse_usage_type
 from cur_analyzer.reports.reconcile._model import ZERO, BilledPart, Bucket, LoggedPart, tokens_per_unit
@@ -14,15 +14,15 @@ def _billed_buckets(records: list[dict], plan: LinePlan, buckets: dict, notes: l
     unknown_units: set[str] = set()
     for r in records:
         ut = parse_usage_type(r["usage_type"])
-        if not ut.mapped or not ut.is_token_meter:
-            meter, price_key, model = "other", None, r["usage_type"]
-            tier, scope, one_hour = ut.tier, ut.scope, False
+        # the meter a chargeback by meter shows: the one the invocation logs count tokens in
+        meter = meter_of(ut)
+        if meter == OTHER_METER:
+            price_key, model = None, r["usage_type"]
         else:
             m = by_billing_name(ut.billing_name)
             price_key = m.price_key if m else None
             model = price_key or (ut.billing_name or r["usage_type"])
-            meter = "cache_write" if ut.meter == "cache_write_1h" else ut.meter
-            tier, scope, one_hour = ut.tier, ut.scope, ut.meter == "cache_write_1h"
+        tier, scope, one_hour = ut.tier, ut.scope, ut.meter == "cache_write_1h"
         per_unit = tokens_per_unit(r["pricing_unit"])
         if per_unit is None:
             unknown_units.add(str(r["pricing_unit"]))
@@ -34,6 +34,8 @@ def _billed_buckets(records: list[dict], plan: LinePlan, buckets: dict, notes: l
         )
         line = {**r, "account": r["account_id"]}
         for d in plan.dims:
+            if d.kind not in ("tag", "rules"):
+                continue  # the bucket's key holds the others
             value, _via = plan.value(d, line)
             if value:
                 bucket.tags[d.spec].add(value)

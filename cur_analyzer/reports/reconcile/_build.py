@@ -10,11 +10,12 @@ from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.bedrock.pricing import PriceTable
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
-from cur_analyzer.reports.chargeback import check_month, month_is_final
+from cur_analyzer.reports._lines import month_is_final
+from cur_analyzer.reports.chargeback import check_month
 from cur_analyzer.reports.estimate import LogWindow, malformed_note, price_buckets, usable_rows
 from cur_analyzer.reports.reconcile._buckets import _billed_buckets, _logged_buckets
 from cur_analyzer.reports.reconcile._explain import _explain
-from cur_analyzer.reports.reconcile._model import RECONCILE_DIMS, Bucket, Reconciliation
+from cur_analyzer.reports.reconcile._model import LOGGED_KINDS, Bucket, Reconciliation
 from cur_analyzer.reports.reconcile._rollup import _roll_up
 from cur_analyzer.rules import LinePlan, Rules
 
@@ -32,12 +33,11 @@ def build_reconciliation(
     if tolerance < 0:
         raise UserInputError("the tolerance must be a percentage >= 0")
     dims = [_parse_by(spec, rules) for spec in (by or ("principal", "model"))]
-    plan = LinePlan([d for d in dims if d.kind in ("tag", "rules")], rules)
+    plan = LinePlan(dims, rules)
     check_month(engine, month)
     prices = prices or PriceTable.load()
-    slots = plan.params(month, "bedrock")
     window = LogWindow(month).params
-    params = {k: v for k, v in slots.items() if k.startswith("slot")} | {
+    params = plan.slot_params() | {
         "month": month,
         "log_month": month,
         "dt_from": window["dt_from"],
@@ -45,14 +45,20 @@ def build_reconciliation(
     }
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
-    _billed_buckets(engine.query("reconcile_billed", params).to_pylist(), plan, buckets, notes)
+    billed = engine.query("reconcile_billed", params).to_pylist()
+    _billed_buckets(billed, plan, buckets, notes)
     malformed: dict[str, int] = {}
     usage = usable_rows(engine.query("estimate_usage", window).to_pylist(), malformed)
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
     accounts = _logged_buckets(priced, buckets)
-    final = month_is_final(engine, month)
+    final = month_is_final(
+        engine,
+        month,
+        sum(int(r["line_count"]) for r in billed),
+        sum(int(r["invoiced_lines"]) for r in billed),
+    )
     for b in buckets.values():
         _explain(b, accounts, prices, tolerance)
     rows = _roll_up(list(buckets.values()), dims, plan, tolerance, final)
@@ -72,11 +78,14 @@ def build_reconciliation(
 
 
 def _parse_by(spec: str, rules: Rules | None) -> Dimension:
-    if spec in RECONCILE_DIMS:
-        return Dimension(spec, spec)
+    """A dimension both sides of the reconciliation have: the invocation logs know no usage type or
+    product code, so ``token-type``, ``usage-type`` and ``service`` are refused."""
     dim = parse_dimension(spec, tuple(rules.dimensions) if rules else ())
-    if dim.kind not in ("tag", "rules"):
+    if dim.kind not in LOGGED_KINDS:
+        simple = ", ".join(k for k in LOGGED_KINDS if k not in ("tag", "rules"))
         raise UserInputError(
-            f"--by {spec!r}: reconcile groups by {', '.join(RECONCILE_DIMS)}, tag or rules-file dimensions"
+            f"reconcile cannot group by {spec!r}, the invocation logs do not say it; it groups by {simple}, "
+            "tag or rules-file dimensions",
+            option="by",
         )
     return dim

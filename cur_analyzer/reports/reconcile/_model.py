@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from cur_analyzer.attribution import PRINCIPAL_GRAINS
 from cur_analyzer.reports._view import ReportModel
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
 
 ZERO = Decimal(0)
+#: A bucket's key: dimensions (``attribution.SIMPLE_DIMS``) both the bill and the invocation logs have.
 BUCKET_FIELDS = ("day", "account", "region", "principal", "model", "meter")
-RECONCILE_DIMS = ("day", "account", "region", "principal", "role", "session", "model", "meter")
+#: The kinds of dimension a reconciliation groups by: the bucket's, the caller's other grains, and tags or
+#: rules-file dimensions (from the billed lines of a bucket).
+LOGGED_KINDS = ("day", "account", "region", *PRINCIPAL_GRAINS, "model", "meter", "tag", "rules")
 CAUSES = (
     "logging off",
     "log gap",

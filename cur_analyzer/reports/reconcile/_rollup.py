@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from cur_analyzer.attribution import UNALLOCATED, Dimension
-from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, ZERO, Bucket, ReconcileRow
+from cur_analyzer.attribution import DAY, UNALLOCATED, Dimension
+from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, CAUSES, ZERO, Bucket, ReconcileRow
 from cur_analyzer.rules import LinePlan
 
 
@@ -37,19 +37,29 @@ def _cause(explained: dict[str, Decimal], status: str) -> str:
     return max(explained, key=lambda c: abs(explained[c]))
 
 
+def _line_of(b: Bucket) -> dict[str, str | None]:
+    """The bucket's day, account, region and caller as the ``attribution_lines.sql`` columns a dimension
+    reads them from (``Dimension.engine_column``)."""
+    day, account, region, principal = b.key[:4]
+    return {
+        DAY.engine_column: day,
+        "account": account,
+        "region": region,
+        "principal": None if principal == UNALLOCATED else principal,
+    }
+
+
 def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
     if d.kind in ("tag", "rules"):
         values = b.tags.get(d.spec) or set()
         if not values and d.kind == "rules" and not b.billed:
             # a logged-only bucket has no CUR line: only the account and the caller can decide
-            values = {v} if (v := plan.value(d, {"account": b.key[1], "principal": b.key[3]})[0]) else set()
+            values = {v} if (v := plan.value(d, _line_of(b))[0]) else set()
         return next(iter(values)) if len(values) == 1 else ("mixed" if values else UNALLOCATED)
-    if d.kind in ("role", "session"):
-        from cur_analyzer.bedrock.principals import principal_key
-
-        principal = b.key[3]
-        return principal if principal == UNALLOCATED else principal_key(principal, d.kind)
-    return b.key[BUCKET_FIELDS.index(d.kind)] or UNALLOCATED
+    if d.kind in ("model", "meter"):
+        # the logs have no usage type: a bucket holds the model's price key and the meter both sides count
+        return b.key[BUCKET_FIELDS.index(d.kind)] or UNALLOCATED
+    return plan.value(d, _line_of(b))[0] or UNALLOCATED
 
 
 def _roll_up(
@@ -60,10 +70,12 @@ def _roll_up(
         groups[tuple(_value(b, d, plan) for d in dims)].append(b)
     rows = []
     for values, members in groups.items():
-        explained: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        summed: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for b in members:
             for c, a in b.explained.items():
-                explained[c] += a
+                summed[c] += a
+        # in the order of CAUSES, not of the rows the engine returned: the same causes read the same way
+        explained = {c: summed[c] for c in CAUSES if c in summed}
         est_t = sum((Decimal(b.estimated_tokens) for b in members), ZERO)
         bil_t = sum((b.billed_tokens for b in members), ZERO)
         est = sum((b.estimated_cost for b in members), ZERO)
