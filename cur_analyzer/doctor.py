@@ -246,10 +246,16 @@ def run_local(engine: Any, today: dt.date) -> list[Finding]:
     return findings
 
 
-def run_aws(engine: Any, settings: Any, session: Any, now: dt.datetime) -> list[Finding]:
+def run_aws(engine: Any, settings: Any, now: dt.datetime, session: Any = None) -> list[Finding]:
+    """The checks for the Athena engine: the table, the export, invocation logging, freshness, tags.
+    ``session``: the boto3 session to ask AWS with (tests hand in a mocked one); by default the one the
+    settings give, built where the Athena engine builds its own."""
     import awswrangler as wr
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from cur_analyzer.engines.aws import session_for
+
+    session = session if session is not None else session_for(settings)
     findings: list[Finding] = []
     try:
         location = wr.catalog.get_table_location(settings.database, settings.table, boto3_session=session)

@@ -130,6 +130,19 @@ def test_user_values_travel_as_execution_parameters_not_sql_text(aws):
     assert '"finops"."cur2"' in run.query and "billing_period = ?" in run.query
 
 
+def test_a_held_month_on_athena_still_sends_every_query_to_its_partition(aws):
+    """Athena keeps nothing between queries: holding a month changes nothing, each query prunes to it."""
+    import pyarrow as pa
+
+    status = pa.table({"lines": [3], "invoiced_lines": [3], "first_usage": [None], "last_usage": [None]})
+    e = engine()
+    with e.held("2026-10", "bedrock"):
+        for month in ("2026-10", "2026-11"):
+            queue(status)
+            assert e.query("month_status", {"month": month}).column("lines").to_pylist() == [3]
+    assert [run.execution_parameters for run in executions()] == [["'2026-10'"], ["'2026-11'"]]
+
+
 def test_athena_literals_quote_strings_and_spell_booleans():
     assert athena_literal("O'Brien") == "'O''Brien'"
     assert athena_literal(True) == "true" and athena_literal(False) == "false"

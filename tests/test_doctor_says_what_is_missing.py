@@ -204,7 +204,20 @@ def test_doctor_on_athena_without_the_glue_table_says_what_to_create(monkeypatch
     with mock_aws():
         settings = Settings(engine="athena", region="us-east-1", database="finops", table="cur2")
         findings = doctor.run_aws(
-            None, settings, boto3.Session(region_name="us-east-1"), dt.datetime(2026, 11, 25)
+            None, settings, dt.datetime(2026, 11, 25), session=boto3.Session(region_name="us-east-1")
         )
     f = status(findings, "glue table")
     assert f.status == "fail" and "terraform" in f.fix
+
+
+def test_doctor_on_athena_asks_aws_as_the_settings_say(monkeypatch, tmp_path):
+    """No session handed in: the doctor's comes from the settings' profile and region, as the engine's."""
+    from botocore.exceptions import ProfileNotFound
+
+    from cur_analyzer.config import Settings
+
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    settings = Settings(engine="athena", region="us-east-1", profile="finops-readonly")
+    with pytest.raises(ProfileNotFound, match="finops-readonly"):
+        doctor.run_aws(None, settings, dt.datetime(2026, 11, 25))

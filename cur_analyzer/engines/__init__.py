@@ -7,6 +7,7 @@ export lives, through awswrangler. Both take the SQL files in ``athena/`` by nam
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -32,6 +33,13 @@ class Engine(Protocol):
         """Run ``athena/<name>.sql`` with its parameters bound by name."""
         ...
 
+    def held(self, month: str, scope: str) -> AbstractContextManager[None]:
+        """A context in which the CUR queries read only billing period ``month`` (``YYYY-MM``), and only
+        its Bedrock-scope lines when ``scope`` is ``"bedrock"`` (``"all"``: every service): the engine
+        may read that month once and answer every query from it. A CUR query for anything else while
+        it is open is the caller's bug (RuntimeError)."""
+        ...
+
 
 def connect(settings: Any, cur: Any = None, on_progress: Any = None, logs: Any = None) -> Engine:
     """The engine the settings choose; paths given on the command line override the configured ones."""
@@ -43,11 +51,13 @@ def connect(settings: Any, cur: Any = None, on_progress: Any = None, logs: Any =
         cur_source, log_source = cur or settings.cur, logs or settings.logs
         if not cur_source and not log_source:
             raise UserInputError(
-                "no CUR data: pass --cur PATH or set CUR_ANALYZER_CUR (or use --engine athena)"
+                "no CUR data: give the CUR export's folder or parquet files, or set CUR_ANALYZER_CUR "
+                "(or use the athena engine)",
+                option="cur",
             )
         return DuckDBEngine(cur_source, logs=log_source, on_progress=on_progress)
     if settings.engine == "athena":
         from cur_analyzer.engines.athena import AthenaEngine
 
         return AthenaEngine(settings, on_progress=on_progress)
-    raise UserInputError(f"unknown engine {settings.engine!r}")
+    raise UserInputError(f"unknown engine {settings.engine!r}", option="engine")

@@ -1,4 +1,4 @@
-"""The invocation-log side of the DuckDB engine: which files ``--logs`` names and the SQL of the ``logs``
+"""The invocation-log side of the DuckDB engine: which files the logs path names and the SQL of the ``logs``
 view over them (one row per log line, every field of ``schema.LOG_RECORD`` typed).
 
 Log files are data other people write, so no line can stop the read and none is dropped without a trace:
@@ -44,7 +44,7 @@ _CLAMP = "1e15"
 
 
 def resolve_logs(paths: Path | Sequence[Path]) -> tuple[Path, ...]:
-    """Invocation-log files (``*.json.gz`` / ``*.json``) under the folders or files given to ``--logs``.
+    """Invocation-log files (``*.json.gz`` / ``*.json``) under the folders or files given as the logs.
 
     Only regular files are read (a FIFO or a device named ``*.json.gz`` would block or never end), and an
     empty file is left out: it holds no record, and an empty ``.json.gz`` is not a gzip stream."""
@@ -52,7 +52,7 @@ def resolve_logs(paths: Path | Sequence[Path]) -> tuple[Path, ...]:
     files: list[Path] = []
     for p in given:
         if not p.exists():
-            raise UserInputError(f"--logs {p}: no such file or folder")
+            raise UserInputError(f"invocation logs {p}: no such file or folder", option="logs")
         if p.is_file():
             found = [p]
         elif p.is_dir():
@@ -60,12 +60,15 @@ def resolve_logs(paths: Path | Sequence[Path]) -> tuple[Path, ...]:
                 f for f in p.rglob("*.json*") if f.name.endswith((".json.gz", ".json")) and f.is_file()
             )
             if not found:
-                raise UserInputError(f"--logs {p}: no invocation-log files (*.json.gz) under this folder")
+                raise UserInputError(
+                    f"invocation logs {p}: no invocation-log files (*.json.gz) under this folder",
+                    option="logs",
+                )
         else:
-            raise UserInputError(f"--logs {p}: not a regular file or folder")
+            raise UserInputError(f"invocation logs {p}: not a regular file or folder", option="logs")
         holding = [f for f in found if f.stat().st_size > 0]
         if not holding:
-            raise UserInputError(f"--logs {p}: the invocation-log files are empty")
+            raise UserInputError(f"invocation logs {p}: the invocation-log files are empty", option="logs")
         files += holding
     return tuple(files)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from cur_analyzer import schema, sql
+from cur_analyzer.engines.aws import session_for
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import PARTITION_RE
 
@@ -66,25 +68,18 @@ class AthenaEngine:
         poll_seconds: float = 0.5,
     ):
         import awswrangler as wr
-        import boto3
 
         wr.config.botocore_config = _botocore_config()
         self.settings = settings
         self._notes: list[str] = []
         self.runs: list[QueryRun] = []
-        self._session = boto3_session or boto3.Session(
-            region_name=settings.region, profile_name=settings.profile
-        )
+        self._session = boto3_session or session_for(settings)
         self._on_progress = on_progress
         self._poll = poll_seconds
         self._db = sql.validate_identifier(settings.database, "database")
         self._table = sql.validate_identifier(settings.table, "table")
         self._logs_db = sql.validate_identifier(settings.logs_database or settings.database, "logs database")
         self._logs_table = sql.validate_identifier(settings.logs_table, "logs table")
-
-    @property
-    def session(self) -> Any:
-        return self._session
 
     @property
     def notes(self) -> list[str]:
@@ -128,6 +123,12 @@ class AthenaEngine:
         return sorted({m.group(1) for name in names if (m := PARTITION_RE.match(name))})
 
     # --- queries --------------------------------------------------------------------------------------
+    @contextmanager
+    def held(self, month: str, scope: str) -> Iterator[None]:
+        """Nothing to hold: every query already reads only its month's partition of the table (the
+        ``billing_period = ?`` filter prunes to it), and Athena keeps nothing in memory between queries."""
+        yield
+
     def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:
         import awswrangler as wr
 

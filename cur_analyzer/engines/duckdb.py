@@ -10,11 +10,16 @@ stores each column with is read from the parquet footers (no scan), and a shape 
 refused before any query runs, naming the column and the file (``_duckdb_cur_types``). A bad value (NaN,
 infinite, too large for DECIMAL(38,10), text that is not a number) costs nothing until a report's DECIMAL
 cast fails on it; then one diagnosis query names the column, the files and how many lines.
+
+``held(month, scope)`` reads one month's lines once into a temporary table that shadows the view while it
+is open (``_duckdb_held``): the monthly pack's queries then scan the files once. ``cur_scans`` and
+``log_scans`` count the queries that read the CUR parquet files and the invocation-log files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +39,7 @@ from cur_analyzer.engines._duckdb_cur_types import (
     top_level_columns,
     view_expression,
 )
+from cur_analyzer.engines._duckdb_held import HOLD_SCOPES, HeldMonth, fill_sql, on_files
 from cur_analyzer.engines._duckdb_logs import logs_view_sql, resolve_logs
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import PARTITION_RE
@@ -70,20 +76,20 @@ def _export_root(path: Path) -> Path:
 
 
 def resolve_cur(paths: Path | Sequence[Path]) -> CurFiles:
-    """Find the export's parquet files under what the user pointed ``--cur`` at."""
+    """Find the export's parquet files under the CUR paths the user gave."""
     given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     files: list[Path] = []
     for p in given:
         if not p.exists():
-            raise UserInputError(f"--cur {p}: no such file or folder")
+            raise UserInputError(f"CUR data {p}: no such file or folder", option="cur")
         if p.is_file():
             if p.suffix != ".parquet":
-                raise UserInputError(f"--cur {p}: not a .parquet file")
+                raise UserInputError(f"CUR data {p}: not a .parquet file", option="cur")
             files.append(p)
             continue
         found = sorted(f for f in p.rglob("*.parquet") if "metadata" not in f.relative_to(p).parts)
         if not found:
-            raise UserInputError(f"--cur {p}: no CUR parquet files under this folder")
+            raise UserInputError(f"CUR data {p}: no CUR parquet files under this folder", option="cur")
         files += found
     by_real_path: dict[Path, Path] = {}
     for f in files:  # a file named twice (a folder and a file in it) is read once, not counted twice
@@ -92,7 +98,9 @@ def resolve_cur(paths: Path | Sequence[Path]) -> CurFiles:
     roots = sorted({_export_root(f) for f in files if _period_of(f)})
     if len(roots) > 1:
         listed = ", ".join(str(r) for r in roots[:5])
-        raise UserInputError(f"--cur holds {len(roots)} exports ({listed}); point it at one of them")
+        raise UserInputError(
+            f"the CUR paths hold {len(roots)} exports ({listed}); give one of them", option="cur"
+        )
     return CurFiles(tuple(files), tuple(_period_of(f) for f in files))
 
 
@@ -116,6 +124,15 @@ class DuckDBEngine:
         # modification time, so a changed file is read again)
         self._con.execute("SET parquet_metadata_cache = true")
         self._views: set[str] = set()
+        self._held: HeldMonth | None = None
+        # the view over the files by its full name: while a month is held, `cur2` and even `main.cur2`
+        # name the temporary table (the temp catalog has a `main` schema too)
+        database = self._con.sql("SELECT current_database()").fetchall()[0][0]
+        self._files_view = f"{quote(database)}.main.{schema.CUR_TABLE}"
+        #: queries that read the CUR parquet files, and the invocation-log files (a held month's queries
+        #: read memory: only the scan that filled it counts)
+        self.cur_scans = 0
+        self.log_scans = 0
         if on_progress is not None:
             # progress_bar_time 0: report from the first row group; print false: we draw it ourselves
             self._con.execute(
@@ -125,7 +142,7 @@ class DuckDBEngine:
     # --- CUR source -----------------------------------------------------------------------------------
     def _require_cur(self) -> CurFiles:
         if self._cur is None:
-            raise UserInputError("no CUR data: pass --cur PATH (an export folder or parquet files)")
+            raise UserInputError("no CUR data: give the CUR export's folder or parquet files", option="cur")
         return self._cur
 
     def _read_parquet_sql(self, cur: CurFiles) -> str:
@@ -179,8 +196,10 @@ class DuckDBEngine:
         if cur.partitioned:
             return sorted({p for p in cur.periods if p})
         self._ensure_cur_view()
+        self.cur_scans += 1
         rows = self._guard(
-            lambda: self._con.sql("SELECT DISTINCT billing_period FROM cur2").fetchall(), source=_CUR_ONLY
+            lambda: self._con.sql(f"SELECT DISTINCT billing_period FROM {self._files_view}").fetchall(),  # noqa: S608
+            source=_CUR_ONLY,
         )
         return sorted(r[0] for r in rows if r[0])
 
@@ -192,7 +211,8 @@ class DuckDBEngine:
         missing_required = schema.probe(set(present)).missing_required
         if missing_required:
             raise UserInputError(
-                f"--cur does not look like a CUR 2.0 export: missing columns {', '.join(missing_required)}"
+                f"the CUR data does not look like a CUR 2.0 export: missing columns {', '.join(missing_required)}",
+                option="cur",
             )
         stored = self._stored_columns
         select = [
@@ -220,7 +240,9 @@ class DuckDBEngine:
         if schema.LOGS_TABLE in self._views:
             return
         if not self._logs:
-            raise UserInputError("no invocation logs: pass --logs PATH (a folder in the S3 AWSLogs/ layout)")
+            raise UserInputError(
+                "no invocation logs: give a folder of them in the S3 AWSLogs/ layout", option="logs"
+            )
         text = logs_view_sql()
         rel = self._guard(
             lambda: self._con.sql(text, params=[[str(f) for f in self._logs]]), source=_LOGS_ONLY
@@ -228,24 +250,76 @@ class DuckDBEngine:
         rel.create_view(schema.LOGS_TABLE, replace=True)
         self._views.add(schema.LOGS_TABLE)
 
+    # --- one month held in memory ----------------------------------------------------------------------
+    @contextmanager
+    def held(self, month: str, scope: str) -> Iterator[None]:
+        """While open, the CUR queries read ``month``'s lines from one temporary table, filled by one scan
+        of the files: only the columns some SQL file reads, and only the Bedrock-scope lines when ``scope``
+        is ``"bedrock"``. A CUR query the held lines cannot answer as the files would (another month,
+        every service, a query over every line) raises RuntimeError: the caller's bug. The table is
+        dropped on leaving, even on an error."""
+        if scope not in HOLD_SCOPES:
+            raise ValueError(f"hold scope must be one of {', '.join(HOLD_SCOPES)} (got {scope!r})")
+        if self._held is not None:
+            raise RuntimeError(f"{self._held.month} is already held: one month at a time")
+        self._ensure_cur_view()
+        fill = f"CREATE TEMP TABLE {schema.CUR_TABLE} AS {fill_sql(self._files_view, scope)}"
+        self.cur_scans += 1
+        try:
+            self._run(f"holding {month}", lambda: self._con.execute(fill, [month]), _CUR_ONLY, month)
+            self._held = HeldMonth(month, scope)
+            yield
+        finally:
+            self._held = None
+            self._con.execute(f"DROP TABLE IF EXISTS temp.{schema.CUR_TABLE}")
+
+    def held_size(self) -> tuple[int, int]:
+        """The held month's lines and the bytes of memory DuckDB keeps them in; (0, 0) when none is held."""
+        if self._held is None:
+            return 0, 0
+        lines = self._con.sql(f"SELECT count(*) FROM temp.{schema.CUR_TABLE}").fetchall()[0][0]  # noqa: S608
+        table_memory = "('BASE_TABLE', 'IN_MEMORY_TABLE', 'OVERFLOW_STRINGS')"
+        size = self._con.sql(
+            f"SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag IN {table_memory}"  # noqa: S608
+        ).fetchall()[0][0]
+        return int(lines), int(size or 0)
+
+    def _cur_text(self, name: str, params: Mapping[str, Any]) -> str:
+        """The query for DuckDB, over the held month when one is (refused when the held lines cannot
+        answer it), else over the files: one more scan of them."""
+        held = self._held
+        if held is not None and not held.reads_files(name, params):
+            if refused := held.refusal(name, params):
+                raise RuntimeError(refused)
+            return sql.for_duckdb(name)
+        self.cur_scans += 1
+        return sql.for_duckdb(name) if held is None else on_files(name, self._files_view)
+
     # --- queries --------------------------------------------------------------------------------------
     def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:
         q = sql.load(name)
         tables = sql.tables_of(name)
+        text = sql.for_duckdb(name)
         if schema.CUR_TABLE in tables:
             self._ensure_cur_view()
+            text = self._cur_text(name, params)
         if schema.LOGS_TABLE in tables:
             self._ensure_logs_view()
-        text = sql.for_duckdb(name)
+            self.log_scans += 1
         values = q.bind(params)
         source = frozenset(s for s, table in _TABLE_SOURCES.items() if table in tables)
         month = params.get("month") if isinstance(params.get("month"), str) else None
-        run = lambda: self._con.sql(text, params=values).to_arrow_table()  # noqa: E731
+        return self._run(
+            f"{name}.sql", lambda: self._con.sql(text, params=values).to_arrow_table(), source, month
+        )
+
+    def _run(self, what: str, run: Callable[[], T], source: frozenset[str], month: str | None) -> T:
+        """Run a DuckDB call over the user's files: guarded, and with progress when it is asked for."""
         if self._on_progress is None:
             return self._guard(run, source=source, month=month)
-        return self._guard(lambda: self._with_progress(name, run), source=source, month=month)
+        return self._guard(lambda: self._with_progress(what, run), source=source, month=month)
 
-    def _with_progress(self, name: str, run: Callable[[], T]) -> T:
+    def _with_progress(self, what: str, run: Callable[[], T]) -> T:
         """Run the query on a worker thread while this one reports DuckDB's own progress estimate."""
         import threading
 
@@ -257,12 +331,12 @@ class DuckDBEngine:
             except BaseException as e:  # handed back to the caller's thread below
                 result["error"] = e
 
-        worker = threading.Thread(target=work, name=f"duckdb-{name}", daemon=True)
+        worker = threading.Thread(target=work, name=f"duckdb {what}", daemon=True)
         worker.start()
         assert self._on_progress is not None
         while worker.is_alive():
             pct = self._con.query_progress()
-            self._on_progress(f"DuckDB {name}.sql", pct if pct >= 0 else None)
+            self._on_progress(f"DuckDB {what}", pct if pct >= 0 else None)
             worker.join(0.1)
         if "error" in result:
             raise result["error"]
@@ -291,6 +365,7 @@ class DuckDBEngine:
 
     def _damaged_file(self, month: str | None) -> str | None:
         """The first of the month's files whose view columns cannot be decoded (a scan: error path only)."""
+        self.cur_scans += 1
         names = [c.name for key, c in self._stored_columns.items() if key in schema.CUR_COLUMN_TYPES]
         hashes = ", ".join(f"max(hash({quote(n)}))" for n in names) or "count(*)"
         return self._first_failing(self._month_files(month), f"SELECT {hashes} FROM read_parquet(?)")  # noqa: S608
@@ -335,6 +410,7 @@ class DuckDBEngine:
         checks = bad_number_tests(self._stored_columns)
         if not checks or not files:
             return None
+        self.cur_scans += 1
         counts = ", ".join(f"COUNT(*) FILTER (WHERE {cond})" for _n, _w, cond in checks)
         try:
             rows = self._con.execute(
