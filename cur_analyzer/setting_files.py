@@ -225,3 +225,20 @@ def load_yaml(text: str, path: Path, error: type[UserInputError] = UserInputErro
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def load_json(path: str | Path, what: str, max_bytes: int) -> Any:
+    """A JSON file the user names, read as every settings file is; a problem is one line naming the file
+    (and the line and column for a syntax error)."""
+    import json
+
+    text = read_setting_file(path, what, max_bytes)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserInputError(
+            f"{shown(path)}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} ({what})"
+        ) from None
+    except (ValueError, RecursionError) as e:  # an integer too long to convert, nesting too deep
+        reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
+        raise UserInputError(f"{shown(path)}: not valid JSON: {reason} ({what})") from None

@@ -1,4 +1,11 @@
-"""Model map: foundation-model id <-> CUR billing name <-> price-table key (data in ``data/models.csv``)."""
+"""Model map: foundation-model id <-> CUR billing name <-> price-table key (data in ``data/models.csv``).
+
+A model may be billed under several names (``Claude3-5Haiku`` and ``Claude3.5Haiku``; ``gpt-oss-120b`` and the
+mantle ``openai.gpt-oss-120b``): the first is ``billing_name`` (the one the synthetic bill writes), the others
+``other_billing_names``. Every name is one seen in a real usage type (``source`` says where); a model whose
+billing name has not been seen yet has none, and one whose Bedrock model id has not been seen has none
+either: such a model is still known by the other key, and a name is never made up.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +26,16 @@ class Model:
     price_key: str
     model_id: str
     billing_name: str
-    style: str  # "pascal" | "mantle": how the billing name appears in usage types
+    style: str  # "pascal" | "mantle": how the billing name appears in usage types ("" without one)
     display_name: str
     provider: str
+    other_billing_names: tuple[str, ...] = ()
+    source: str = ""  # where the billing names and model id were seen
+
+
+def _model(row: dict[str, str]) -> Model:
+    others = tuple(n.strip() for n in row.pop("other_billing_names", "").split(";") if n.strip())
+    return Model(**row, other_billing_names=others)
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -30,21 +44,49 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 @cache
 def catalog() -> tuple[Model, ...]:
-    return tuple(Model(**row) for row in _rows(bedrock_data("models.csv").read_text()))
+    models = tuple(_model(row) for row in _rows(bedrock_data("models.csv").read_text()))
+    for what, keys in (
+        ("price key", lambda m: (m.price_key,)),
+        ("model id", lambda m: (m.model_id,)),
+        ("billing name", lambda m: (m.billing_name, *m.other_billing_names)),
+        ("display name", lambda m: (m.display_name,)),
+    ):
+        _refuse_twice(what, [k.lower() for m in models for k in keys(m) if k])
+    return models
+
+
+def _refuse_twice(what: str, keys: list[str]) -> None:
+    """A key naming two models would price one model's usage at the other's rates."""
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"models.csv names two models with the {what} {key!r}")
+        seen.add(key)
 
 
 @cache
 def _by_billing_name() -> dict[str, Model]:
-    return {m.billing_name.lower(): m for m in catalog()}
+    return {name.lower(): m for m in catalog() for name in (m.billing_name, *m.other_billing_names) if name}
 
 
 @cache
 def _by_model_id() -> dict[str, Model]:
-    return {m.model_id.lower(): m for m in catalog()}
+    return {m.model_id.lower(): m for m in catalog() if m.model_id}
+
+
+@cache
+def _by_display_name() -> dict[str, Model]:
+    return {m.display_name.lower(): m for m in catalog()}
 
 
 def by_billing_name(name: str | None) -> Model | None:
     return _by_billing_name().get(name.lower()) if name else None
+
+
+def by_display_name(name: str | None) -> Model | None:
+    """The model AWS names ``name`` (case-insensitive): a Marketplace price-list SKU names its model only so
+    (``Claude Sonnet 4.6 (Amazon Bedrock Edition)`` without the suffix)."""
+    return _by_display_name().get(name.strip().lower()) if name else None
 
 
 def by_model_id(model_id: str | None) -> Model | None:
@@ -123,23 +165,13 @@ class ProfileMap:
     def load(cls, path: str | Path) -> ProfileMap:
         """A saved listing, read like every settings file (``setting_files.read_setting_file``); any
         problem is one line naming the file (and ``line:column`` for bad JSON)."""
-        import json
 
         from cur_analyzer.errors import UserInputError
-        from cur_analyzer.setting_files import PROFILES_MAX_BYTES, read_setting_file
+        from cur_analyzer.setting_files import PROFILES_MAX_BYTES, load_json
         from cur_analyzer.text import shown
 
         what = "profiles: a list-inference-profiles JSON"
-        text = read_setting_file(path, what, PROFILES_MAX_BYTES)
-        try:
-            listing = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise UserInputError(
-                f"{shown(path)}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} ({what})"
-            ) from None
-        except (ValueError, RecursionError) as e:  # an integer too long to convert, nesting too deep
-            reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
-            raise UserInputError(f"{shown(path)}: not valid JSON: {reason} ({what})") from None
+        listing = load_json(path, what, PROFILES_MAX_BYTES)
         problem = _listing_problem(listing)
         if problem:
             raise UserInputError(f"{shown(path)}: {problem} ({what})")
