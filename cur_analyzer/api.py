@@ -14,11 +14,13 @@ same object::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cur_analyzer.errors import UserInputError, about
 from cur_analyzer.period import BillingPeriod
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from cur_analyzer.checks import CheckReport
     from cur_analyzer.config import Settings
     from cur_analyzer.engines import Engine
+    from cur_analyzer.engines.dry import RecordedQuery
     from cur_analyzer.reports.alerts import Alerts
     from cur_analyzer.reports.chargeback import Chargeback
     from cur_analyzer.reports.coverage import Coverage
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
     from cur_analyzer.schema import Capabilities
 
 PathLike = str | Path
+#: the reports ``Analyzer.queries`` can show the SQL of (its method names)
+REPORTS = ("chargeback", "coverage", "estimate", "reconcile", "alerts", "checks", "focus", "monthly")
 #: ``profiles="live"`` asks Bedrock for the application inference profiles now
 LIVE_PROFILES = "live"
 
@@ -81,7 +86,10 @@ class _RememberingEngine:
             self._status[key] = self._engine.query(name, params)
         return self._status[key]
 
-    def __getattr__(self, attr: str) -> Any:  # engine-specific extras (stored_types, session...)
+    def held(self, month: str, scope: str) -> AbstractContextManager[None]:
+        return self._engine.held(month, scope)
+
+    def __getattr__(self, attr: str) -> Any:  # engine-specific extras (stored_types, cur_scans...)
         return getattr(self._engine, attr)
 
 
@@ -145,23 +153,27 @@ class Analyzer:
 
     @cached_property
     def prices(self) -> PriceTable:
+        """The ``prices`` argument, else the ``prices`` setting, else the shipped price table."""
         from cur_analyzer.bedrock.pricing import PriceTable
 
         if isinstance(self._prices_arg, PriceTable):
             return self._prices_arg
-        return PriceTable.load(self._prices_arg or self.settings.prices)
+        if self._prices_arg is None:
+            return PriceTable.load(self.settings.prices)
+        with about("prices"):  # the words say "the prices setting or argument": the CLI says which
+            return PriceTable.load(self._prices_arg)
 
     @cached_property
     def profiles(self) -> ProfileMap | None:
+        """The application inference profiles: a saved listing, ``"live"`` (asks Bedrock now), or None."""
         from cur_analyzer.bedrock.models import ProfileMap
 
         if self._profiles_arg is None or isinstance(self._profiles_arg, ProfileMap):
             return self._profiles_arg
         if str(self._profiles_arg) == LIVE_PROFILES:
-            import boto3
+            from cur_analyzer.engines.aws import session_for
 
-            session = boto3.Session(region_name=self.settings.region, profile_name=self.settings.profile)
-            return ProfileMap.from_aws(session.client("bedrock"))
+            return ProfileMap.from_aws(session_for(self.settings).client("bedrock"))
         return ProfileMap.load(self._profiles_arg)
 
     # --- what it knows about the data ------------------------------------------------------------------
@@ -179,6 +191,9 @@ class Analyzer:
         return month_is_final(self.engine, str(BillingPeriod.parse(period)))
 
     # --- one method per report -------------------------------------------------------------------------
+    # Each reads its reference inputs (rules, prices, profiles) before the data, so a bad file is said
+    # before any scan; ``check=True`` runs the period's data checks first and raises ``ThresholdFailed``
+    # naming each failure, before the report reads anything more.
     def chargeback(
         self,
         period: str | BillingPeriod,
@@ -186,10 +201,14 @@ class Analyzer:
         *,
         service: str = "bedrock",
         cost_basis: str = "unblended",
+        check: bool = False,
     ) -> Chargeback:
         from cur_analyzer.reports.chargeback import build_chargeback
 
-        return build_chargeback(self.engine, _text(period), list(by), service, cost_basis, rules=self.rules)
+        rules = self.rules
+        month = self._month(period)
+        self._check_first(month, check, ("cur",), service)
+        return build_chargeback(self.engine, month, list(by), service, cost_basis, rules=rules)
 
     def coverage(
         self,
@@ -199,17 +218,37 @@ class Analyzer:
         service: str = "bedrock",
         cost_basis: str = "unblended",
         top: int = 10,
+        check: bool = False,
     ) -> Coverage:
         from cur_analyzer.reports.coverage import build_coverage
 
-        return build_coverage(
-            self.engine, _text(period), list(require), service, cost_basis, rules=self.rules, top=top
-        )
+        rules = self.rules
+        month = self._month(period)
+        self._check_first(month, check, ("cur",), service)
+        return build_coverage(self.engine, month, list(require), service, cost_basis, rules=rules, top=top)
 
-    def estimate(self, period: str | BillingPeriod, view: str = "spend", **options: Any) -> Estimate:
+    def estimate(
+        self,
+        period: str | BillingPeriod,
+        view: str = "spend",
+        *,
+        show_prompts: bool = False,
+        strict: bool = False,
+    ) -> Estimate:
+        """From the invocation logs alone. ``show_prompts``: the prompts view shows prompt text;
+        ``strict``: a malformed log line is an error instead of a counted note."""
         from cur_analyzer.reports.estimate import build_estimate
 
-        return build_estimate(self.engine, _text(period), view, self.prices, self.profiles, **options)
+        prices, profiles = self.prices, self.profiles
+        return build_estimate(
+            self.engine,
+            self._month(period, held=False),
+            view,
+            prices,
+            profiles,
+            show_prompts=show_prompts,
+            strict=strict,
+        )
 
     def reconcile(
         self,
@@ -217,12 +256,15 @@ class Analyzer:
         by: Sequence[str] = ("principal", "model"),
         *,
         tolerance_pct: Decimal | float | str = 1,
+        check: bool = False,
     ) -> Reconciliation:
+        """``check`` runs the CUR and the invocation-log checks."""
         from cur_analyzer.reports.reconcile import build_reconciliation
 
-        return build_reconciliation(
-            self.engine, _text(period), list(by), tolerance_pct, self.prices, self.profiles, self.rules
-        )
+        prices, profiles, rules = self.prices, self.profiles, self.rules
+        month = self._month(period)
+        self._check_first(month, check, ("cur", "logs"))
+        return build_reconciliation(self.engine, month, list(by), tolerance_pct, prices, profiles, rules)
 
     def alerts(
         self,
@@ -232,37 +274,91 @@ class Analyzer:
         by: Sequence[str] | None = None,
         logs: bool = False,
     ) -> Alerts:
+        """Over a month, or the last ``days`` days up to the newest data; ``logs`` adds the alarms on the
+        invocation logs (and reads the prices and profiles they need)."""
         from cur_analyzer.reports.alerts import build_alerts
 
-        month = _text(period) if period is not None else None
+        rules = self.rules
         prices, profiles = (self.prices, self.profiles) if logs else (None, None)
-        return build_alerts(self.engine, month, days, self.rules, by, logs, prices, profiles)
+        month = self._month(period) if period is not None else None
+        return build_alerts(self.engine, month, days, rules, by, logs, prices, profiles)
 
     def checks(
         self, period: str | BillingPeriod, suites: Sequence[str] = ("cur",), *, service: str = "bedrock"
     ) -> CheckReport:
         from cur_analyzer.checks import run_checks
 
-        return run_checks(self.engine, _text(period), suites, service=service)
+        return run_checks(self.engine, self._month(period, held=False), suites, service=service)
 
     def focus(self, period: str | BillingPeriod) -> FocusExport:
         from cur_analyzer.reports.focus import build_focus_export
 
-        return build_focus_export(self.engine, _text(period), self.rules)
+        rules = self.rules
+        return build_focus_export(self.engine, self._month(period), rules)
 
     def monthly(self, period: str | BillingPeriod, *, logs: bool = False, **options: Any) -> MonthlyReport:
+        """The month's pack, built over the month's Bedrock lines held by the engine: its dozen queries
+        read the CUR once."""
         from cur_analyzer.reports.monthly import build_monthly
 
+        month = self._month(period)  # an unknown month is said before the scan that holds it
         prices, profiles = (self.prices, self.profiles) if logs else (None, None)
-        return build_monthly(
-            self.engine,
-            _text(period),
-            rules=self.rules,
-            logs=logs,
-            prices=prices,
-            profiles=profiles,
-            **options,
-        )
+        with self.engine.held(month, "bedrock"):
+            return build_monthly(
+                self.engine,
+                month,
+                rules=self.rules,
+                logs=logs,
+                prices=prices,
+                profiles=profiles,
+                **options,
+            )
+
+    # --- the SQL behind a report ---------------------------------------------------------------------
+    def queries(self, report: str, period: str | BillingPeriod, **options: Any) -> list[RecordedQuery]:
+        """The queries ``report`` (a method name: chargeback, coverage, estimate, reconcile, alerts,
+        checks, focus, monthly) runs for ``period`` with ``options``, each with the values it binds, without
+        reading any data: the report is built over a dry-run engine, so the parameters come from the same
+        code as on a real run. ``RecordedQuery.paste_ready()`` writes the values in as Athena literals."""
+        from cur_analyzer.engines.dry import DryRunEngine
+
+        if report not in REPORTS:
+            raise UserInputError(f"no report {report!r}; one of {', '.join(REPORTS)}", option="report")
+        with about("month"):
+            month = _text(period)
+        dry = DryRunEngine(month)
+        # prices and profiles change what a report computes, never which SQL it runs: the sibling keeps
+        # the shipped prices and no profiles (``profiles="live"`` would call AWS for nothing)
+        sibling = Analyzer(engine=dry, rules=self.rules, settings=self.settings)  # type: ignore[arg-type]
+        try:
+            getattr(sibling, report)(month, **options)
+        except UserInputError as empty:
+            # a report that refuses to go on without log records ("no invocation logs for the month")
+            # has asked for every query by then; any other mistake is the caller's to hear
+            if empty.option != "logs" or not dry.recorded:
+                raise
+        # a report says whether the month is final from the lines it read and asks month_status only when
+        # it read none, which is all a dry run ever answers: that fallback is not part of what it runs
+        return [q for q in dry.recorded if q.name != "month_status"] or dry.recorded
+
+    def _month(self, period: str | BillingPeriod, *, held: bool = True) -> str:
+        """``YYYY-MM``; with ``held``, refused unless the CUR source holds that period. Both errors are about
+        the month asked for (the command line names its option)."""
+        from cur_analyzer.reports.chargeback import check_month
+
+        with about("month"):
+            month = _text(period)
+        if held:
+            engine = self.engine  # a source that cannot be read is not the month's fault
+            with about("month"):
+                check_month(engine, month)
+        return month
+
+    def _check_first(self, month: str, check: bool, suites: Sequence[str], service: str = "bedrock") -> None:
+        if check:
+            from cur_analyzer.checks import run_before
+
+            run_before(self.engine, month, suites, service=service)
 
 
 def _text(period: str | BillingPeriod) -> str:

@@ -102,3 +102,16 @@ class CheckSuite(StrEnum):
 
     CUR = "cur"
     LOGS = "logs"
+
+
+class SqlReport(StrEnum):
+    """The reports ``cur-analyzer sql`` prints the queries of, named as their commands are."""
+
+    CHARGEBACK = "chargeback"
+    COVERAGE = "coverage"
+    ESTIMATE = "estimate"
+    RECONCILE = "reconcile"
+    ALERTS = "alerts"
+    CHECK = "check"
+    EXPORT_FOCUS = "export-focus"
+    REPORT = "report"

@@ -3,11 +3,18 @@
 ``exit_code_for`` is the one mapping from an error kind to the exit code: 1 a threshold the user asked to
 enforce failed, 2 the user's input or environment is wrong (bad option, bad file, bad data, a full disk, a
 missing AWS profile), 130 interrupted, and 3 only for a bug.
+
+A message says what is wrong in words, never as a command-line flag: the library is also called from a
+notebook. An error about one input carries that input's name in ``option`` (``UserInputError("no such
+file or folder: x", option="cur")``); the command line puts the flag in front (``--cur: no such file or
+folder: x``), a notebook reads the words alone.
 """
 
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 OK = 0
 THRESHOLD_FAILED = 1
@@ -17,7 +24,14 @@ INTERRUPTED = 130
 
 
 class CurAnalyzerError(Exception):
+    """``option``: the input the error is about, named as its setting or command-line option is, without
+    dashes (``cur``, ``month``, ``cost-basis``); None when the message needs no input named."""
+
     exit_code = THRESHOLD_FAILED
+
+    def __init__(self, message: str, *, option: str | None = None):
+        super().__init__(message)
+        self.option = option
 
 
 class UserInputError(CurAnalyzerError):
@@ -59,6 +73,17 @@ _AWS_HINTS = {
 }
 
 
+@contextmanager
+def about(option: str) -> Iterator[None]:
+    """An error raised inside is about ``option``, unless it already names the input it is about."""
+    try:
+        yield
+    except CurAnalyzerError as e:
+        if e.option is None:
+            e.option = option
+        raise
+
+
 def exit_code_for(error: BaseException) -> tuple[int, str]:
     """The exit code and the one line to print for an error that reached the command line."""
     if isinstance(error, CurAnalyzerError):
@@ -71,7 +96,7 @@ def exit_code_for(error: BaseException) -> tuple[int, str]:
     if any(k.__name__ in _AWS_SETUP_ERRORS for k in type(error).__mro__):
         hint = _AWS_HINTS.get(kind)
         return BAD_INPUT, f"AWS: {error}" + (f"; {hint}" if hint else "")
-    return BUG, f"internal error: {kind}: {error} (run with --debug for the traceback)"
+    return BUG, f"internal error: {kind}: {error}"
 
 
 def _os_error_line(error: OSError) -> str:

@@ -136,8 +136,9 @@ def export_folder_name(export_uri: str) -> str:
     name = root.rsplit("/", 1)[-1] if root else bucket
     if problem := segment_problem(name):
         raise UserInputError(
-            f"--s3 {visible(export_uri)}: the last folder of the prefix names the local export folder, "
-            f"and {problem}; give the export root, e.g. s3://bucket/exports/cur2-bedrock"
+            f"export root {visible(export_uri)}: the last folder of the prefix names the local export "
+            f"folder, and {problem}; give the export root, e.g. s3://bucket/exports/cur2-bedrock",
+            option="s3",
         )
     return name
 
@@ -147,13 +148,15 @@ def export_root_from_table_location(location: str) -> str:
     trimmed = location.rstrip("/")
     if not trimmed.endswith("/data"):
         raise UserInputError(
-            f"the Glue table location {location} does not end in /data/: pass --s3 explicitly"
+            f"the Glue table location {location} does not end in /data/: give the export root "
+            "(s3://bucket/prefix/export) explicitly",
+            option="s3",
         )
     return trimmed[: -len("/data")]
 
 
 def export_root_from_glue(database: str, table: str, boto3_session: Any) -> str:
-    """The export root behind the Glue CUR table (what ``pull`` copies when no ``--s3`` is given)."""
+    """The export root behind the Glue CUR table (what ``pull`` copies when no export root is given)."""
     import awswrangler as wr
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -161,7 +164,9 @@ def export_root_from_glue(database: str, table: str, boto3_session: Any) -> str:
         location = wr.catalog.get_table_location(database, table, boto3_session=boto3_session)
     except (ClientError, BotoCoreError, wr.exceptions.InvalidTable) as e:
         raise UserInputError(
-            f"cannot read the Glue table {database}.{table} ({e}); pass --s3 s3://bucket/prefix/export"
+            f"cannot read the Glue table {database}.{table} ({e}); give the export root "
+            "(s3://bucket/prefix/export) explicitly",
+            option="s3",
         ) from None
     return export_root_from_table_location(location)
 

@@ -192,7 +192,9 @@ def test_estimate_sums_exactly_the_usable_records_and_counts_the_rest(drawn):
     assert "Traceback" not in result.output, result.output
     if not want_invocations and not want_reasons:
         assert result.exit_code == 2, result.output
-        assert result.stderr.strip() == "cur-analyzer: no invocation logs for 2026-10 under --logs"
+        assert (
+            result.stderr.strip() == "cur-analyzer: --logs: no invocation logs for 2026-10 in the logs given"
+        )
         return
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

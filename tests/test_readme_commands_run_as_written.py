@@ -123,6 +123,7 @@ CUR_FROM_ENV = {"CUR_ANALYZER_CUR": str(DEMO_EXPORT)}  # "It can also come from 
 #: Every README command this test runs, as the README writes it (continuations joined, comments dropped).
 RUN: dict[str, Run] = {
     # Chargeback
+    "cur-analyzer sql chargeback --month 2026-10 --by iamPrincipal/team": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by iamPrincipal/team --by iamPrincipal/cost-center": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by tag/team": Run(),
@@ -173,6 +174,10 @@ RUN: dict[str, Run] = {
 
 #: README commands that cannot run offline, with the reason.
 SKIP: dict[str, str] = {
+    "cur-analyzer prices refresh AmazonBedrock.json AmazonBedrockService.json -o prices.csv": (
+        "needs the Price List offer files downloaded from AWS (offline, on offer files in the documented "
+        "shape: tests/test_price_table_from_aws_price_list.py)"
+    ),
     "cur-analyzer pull --month 2026-10 --s3 s3://my-bucket/exports/cur2-bedrock --to ./cur-cache": (
         "copies from S3: needs AWS (offline, against a mock S3: tests/test_pull_a_month_for_the_laptop.py)"
     ),

@@ -1,4 +1,5 @@
-"""Running the suites for a month: the engine's queries, the frames, GX validation, and ``--check``'s gate."""
+"""Running the suites for a month: the engine's queries, the frames, GX validation, and the gate a report
+runs first when asked to check its data."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cur_analyzer.checks._frames import _lines_frame, columns_frame, model_id_kn
 from cur_analyzer.checks._gx import _not_run, _result, _validate
 from cur_analyzer.checks._model import CHECKED_COLUMNS, FRAME_SQL, SERVICE_SCOPES, SUITES, CheckReport
 from cur_analyzer.checks._suites import expectations_by_frame, suite_path
-from cur_analyzer.errors import ThresholdFailed, UserInputError
+from cur_analyzer.errors import ThresholdFailed, UserInputError, about
 from cur_analyzer.period import BillingPeriod
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 def _run_cur(engine: Engine, month: str, service: str, report: CheckReport) -> None:
     from cur_analyzer.reports.chargeback import check_month
 
-    check_month(engine, month)
+    with about("month"):
+        check_month(engine, month)
     frames = expectations_by_frame("cur")
     present = engine.capabilities().columns
     missing = [c for c in (*schema.REQUIRED_COLUMNS, *CHECKED_COLUMNS) if c not in present]
@@ -88,13 +90,14 @@ def run_checks(
 def run_before(
     engine: Engine, month: str, suites: Sequence[str] = ("cur",), service: str = "bedrock"
 ) -> CheckReport:
-    """For a report's ``--check``: run the suites first and raise ``ThresholdFailed`` (exit 1) listing the
-    failed error-severity expectations; warnings (e.g. month not final) pass and stay in the report."""
+    """For a report that checks its data first: run the suites and raise ``ThresholdFailed`` (exit 1) listing
+    the failed error-severity expectations; warnings (e.g. month not final) pass and stay in the report."""
     report = run_checks(engine, month, suites, service=service)
     if report.errors:
         listed = "; ".join(r.summary() for r in report.errors)
         raise ThresholdFailed(
-            f"data checks failed for {month} ({len(report.errors)} error(s)): {listed}. "
-            f"Run `cur-analyzer check --month {month}` for the details"
+            f"data checks failed for {month} ({len(report.errors)} error(s)): {listed}; the month's full "
+            "data-check report shows each failure with examples",
+            option="check",
         )
     return report

@@ -34,11 +34,7 @@ def tabular(report: CheckReport) -> Tabular:
         )
     scope = "Bedrock lines" if report.service == "bedrock" else "all lines"
     frames = ", ".join(f"{k}: {v:,} rows" for k, v in report.frames.items())
-    verdict = (
-        "all error checks pass"
-        if report.ok
-        else f"{len(report.errors)} error check(s) failed (--strict exits 1)"
-    )
+    verdict = "all error checks pass" if report.ok else f"{len(report.errors)} error check(s) failed"
     footer = [
         f"{report.month} · {', '.join(report.suites)} · CUR {scope} · {verdict}, "
         f"{len(report.warnings)} warning(s)",

@@ -17,9 +17,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from cur_analyzer.errors import BAD_INPUT, INTERRUPTED, exit_code_for
+from cur_analyzer.errors import BAD_INPUT, BUG, INTERRUPTED, exit_code_for
 
-__all__ = ["app", "command", "progress", "state"]
+__all__ = ["app", "command", "commands_of", "error_line", "progress", "state"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,25 +131,55 @@ def _say(message: str) -> None:
     typer.echo(f"cur-analyzer: {visible(message)}", err=True)
 
 
-def command(fn: F) -> F:
-    """Register a command whose errors end as one line on stderr and an exit code, never a traceback."""
+def commands_of(group: typer.Typer) -> Callable[[F], F]:
+    """The decorator that registers a command on ``group`` whose errors end as one line on stderr and an
+    exit code, never a traceback."""
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except (Exception, KeyboardInterrupt) as e:
-            # the last line of defence: every error is one line; only a bug exits 3, so a CI job never
-            # mistakes a crash for a threshold that failed (1) or for bad input (2)
-            if state.debug and not isinstance(e, KeyboardInterrupt):
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (typer.Exit, typer.Abort):
                 raise
-            code, line = exit_code_for(e)
-            _say(line)
-            raise typer.Exit(code) from None
+            except (Exception, KeyboardInterrupt) as e:
+                # the last line of defence: every error is one line; only a bug exits 3, so a CI job never
+                # mistakes a crash for a threshold that failed (1) or for bad input (2)
+                if state.debug and not isinstance(e, KeyboardInterrupt):
+                    raise
+                code, line = error_line(e)
+                _say(line)
+                raise typer.Exit(code) from None
 
-    return app.command(cls=_Command)(wrapper)  # type: ignore[return-value]
+        return group.command(cls=_Command)(wrapper)  # type: ignore[return-value]
+
+    return register
+
+
+#: registers a command of the app (``@command``)
+command = commands_of(app)
+
+
+def error_line(error: BaseException) -> tuple[int, str]:
+    """The exit code and the line to print: the library's words, behind the flag of the input they are
+    about when the command has that flag (``--cur: no such file or folder: x``)."""
+    code, line = exit_code_for(error)
+    if code == BUG:
+        return code, f"{line} (run with --debug for the traceback)"
+    flag = _flag_for(getattr(error, "option", None))
+    return code, f"{flag}: {line}" if flag else line
+
+
+def _flag_for(option: str | None) -> str | None:
+    """The running command's long flag for the input ``option`` names, None when it has none (the input
+    came from a setting the command has no flag for, or no input is named)."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    if option is None or ctx is None:
+        return None
+    wanted = "--" + option.replace("_", "-")
+    return next((wanted for param in ctx.command.params if wanted in getattr(param, "opts", ())), None)
 
 
 @contextmanager

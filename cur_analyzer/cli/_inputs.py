@@ -1,66 +1,55 @@
-"""From options to library objects: the engine, price table, inference-profile map and rules a command
-runs with, and the data checks ``--check`` asks for before a report.
+"""From a command's options to the ``Analyzer`` it runs with: the shared options (``--cur``, ``--logs``,
+``--engine``, ``--rules``, ``--prices``, ``--profiles``) over the settings (``CUR_ANALYZER_*``,
+``cur-analyzer.toml``), which are read once per command.
 
-Each falls back to the settings (``CUR_ANALYZER_*``, ``cur-analyzer.toml``) when its option is not given.
 The library modules load here, when a command runs, never when the app is imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cur_analyzer.api import Analyzer
-from cur_analyzer.choices import CheckSuite, EngineName, ServiceScope
+from cur_analyzer.choices import EngineName
 
-if TYPE_CHECKING:
-    from cur_analyzer.bedrock.models import ProfileMap
-    from cur_analyzer.bedrock.pricing import PriceTable
-    from cur_analyzer.engines import Engine
-    from cur_analyzer.rules import Rules
-
-__all__ = ["checked_first", "connect_engine", "load_prices", "load_profiles", "load_rules"]
+__all__ = ["open_analyzer", "period_text"]
 
 
-def connect_engine(
-    cur: list[Path] | None,
-    engine: EngineName | None,
-    update: Callable[..., None],
+def open_analyzer(
+    *,
+    cur: list[Path] | None = None,
     logs: list[Path] | None = None,
-) -> Engine:
-    """The engine ``--engine`` (or the settings) chooses, over ``--cur``/``--logs`` when given."""
+    engine: EngineName | None = None,
+    rules: Path | None = None,
+    prices: Path | None = None,
+    profiles: Path | None = None,
+    on_progress: Callable[..., None] | None = None,
+) -> Analyzer:
+    """The Analyzer of one command run. A reference file named on the command line is read at once, so a
+    bad one is refused before any data is read, even when this run turns out not to need it."""
     from cur_analyzer.config import load_settings
-    from cur_analyzer.engines import connect
 
-    return connect(load_settings(engine=engine), cur=cur, on_progress=update, logs=logs)
-
-
-# The Analyzer owns how each is found and loaded; a command that has only the one option asks it for that.
-def load_profiles(path: Path | None) -> ProfileMap | None:
-    """``--profiles FILE`` (a saved listing) or ``--profiles live`` (ListInferenceProfiles now)."""
-    return Analyzer(profiles=path).profiles
-
-
-def load_prices(path: Path | None) -> PriceTable:
-    """``--prices FILE``, else the ``prices`` setting, else the shipped price table."""
-    return Analyzer(prices=path).prices
-
-
-def load_rules(path: Path | None) -> Rules | None:
-    """The rules in force (``--rules``, the ``rules`` setting, ``./cur-analyzer.rules.yaml``) or None."""
-    return Analyzer(rules=path).rules
+    analyzer = Analyzer(
+        cur=cur,
+        logs=logs,
+        engine=engine,
+        rules=rules,
+        prices=prices,
+        profiles=profiles,
+        settings=load_settings(engine=engine),
+        on_progress=on_progress,
+    )
+    for name, given in (("rules", rules), ("prices", prices), ("profiles", profiles)):
+        if given is not None:
+            getattr(analyzer, name)
+    return analyzer
 
 
-def checked_first(
-    engine: Engine,
-    month: str,
-    check: bool,
-    suites: Sequence[CheckSuite] = (CheckSuite.CUR,),
-    service: ServiceScope = ServiceScope.BEDROCK,
-) -> None:
-    """``--check``: validate the month's data before reporting on it (exit 1 naming what failed)."""
-    if check:
-        from cur_analyzer.checks import run_before
+def period_text(month: str) -> str:
+    """``--month`` checked before a command's first step (an output path, the settings): ``YYYY-MM``."""
+    from cur_analyzer.errors import about
+    from cur_analyzer.period import BillingPeriod
 
-        run_before(engine, month, tuple(suites), service=service)
+    with about("month"):
+        return str(BillingPeriod.parse(month))

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from cur_analyzer.attribution import SIMPLE_DIMS
 from cur_analyzer.choices import CostBasis, EngineName, FocusFormat, OutputFormat, PackFormat, ServiceScope
 
 __all__ = [
@@ -125,7 +126,8 @@ CostBasisOpt = Annotated[
         help="Cost to sum; a net basis falls back to the gross columns when the export has none.",
     ),
 ]
-_DIMENSIONS = "principal, role, session, account, model, token-type, usage-type, service"
+# the built-in dimensions, from their one home
+_DIMENSIONS = ", ".join(SIMPLE_DIMS)
 _KEYED = "iamPrincipal/<key>, tag/<key>, accountTag/<key>, or a rules-file dimension"
 ByOpt = Annotated[
     list[str] | None,

@@ -9,7 +9,7 @@ import typer
 
 from cur_analyzer.choices import CostBasis, CoverageSource, OutputFormat, ServiceScope
 from cur_analyzer.cli._app import command, progress
-from cur_analyzer.cli._inputs import checked_first, connect_engine, load_prices, load_profiles, load_rules
+from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import (
     CheckOpt,
     CostBasisOpt,
@@ -78,15 +78,15 @@ def coverage(
     and overall, by account and by service; tag hygiene (keys spelled several ways, empty or disallowed
     values). Exits 1 below --fail-under."""
     from cur_analyzer.render import render
-    from cur_analyzer.reports.coverage import build_coverage, tabular
+    from cur_analyzer.reports.coverage import tabular
 
-    rule_set = load_rules(rules)
-    if fail_under is not None and fail_on == CoverageSource.RULES:
-        _rules_name_every_key(rule_set, require)
     with progress(f"coverage {month}…") as update:
-        eng = connect_engine(cur, engine, update)
-        checked_first(eng, month, check, service=service)
-        report = build_coverage(eng, month, require, service, cost_basis, rules=rule_set, top=top)
+        analyzer = open_analyzer(cur=cur, engine=engine, rules=rules, on_progress=update)
+        if fail_under is not None and fail_on == CoverageSource.RULES:
+            _rules_name_every_key(analyzer.rules, require)
+        report = analyzer.coverage(
+            month, require, service=service, cost_basis=cost_basis, top=top, check=check
+        )
     render(tabular(report), fmt, output, precision)
     if fail_under is not None:
         _fail_below(report, fail_under, fail_on)
@@ -137,28 +137,23 @@ def alerts(
     failed calls, input:output token ratio, oversized calls. Thresholds in the rules file's alerts:."""
     from cur_analyzer.errors import UserInputError
     from cur_analyzer.render import render
-    from cur_analyzer.reports.alerts import build_alerts, tabular
+    from cur_analyzer.reports.alerts import tabular
 
     if (month is None) == (days is None):
         raise UserInputError("alerts needs either --month YYYY-MM or --days N (not both)")
     if month is not None:
-        from cur_analyzer.attribution import validate_month
-
-        validate_month(month)
-    rule_set = load_rules(rules)
-    price_table = load_prices(prices) if logs else None
-    profile_map = load_profiles(profiles)
+        period_text(month)
     with progress("alerts…") as update:
-        report = build_alerts(
-            connect_engine(cur, engine, update, logs=logs),
-            month=month,
-            days=days,
-            rules=rule_set,
-            by=by,
-            logs=bool(logs),
-            prices=price_table,
-            profiles=profile_map,
+        analyzer = open_analyzer(
+            cur=cur,
+            logs=logs,
+            engine=engine,
+            rules=rules,
+            prices=prices,
+            profiles=profiles,
+            on_progress=update,
         )
+        report = analyzer.alerts(month, days=days, by=by, logs=bool(logs))
     render(tabular(report), fmt, output, precision)
     if report.fired:
         _fail_fired(report)

@@ -8,7 +8,7 @@ import typer
 
 from cur_analyzer.choices import CostBasis, OutputFormat, ServiceScope
 from cur_analyzer.cli._app import command, progress
-from cur_analyzer.cli._inputs import checked_first, connect_engine, load_rules
+from cur_analyzer.cli._inputs import open_analyzer
 from cur_analyzer.cli._options import (
     ByOpt,
     CheckOpt,
@@ -50,16 +50,14 @@ def chargeback(
     """Who spent what in a month: cost per principal, tag, account, model... summing to the invoice."""
     from cur_analyzer.errors import ThresholdFailed
     from cur_analyzer.render import render
-    from cur_analyzer.reports.chargeback import build_chargeback, tabular
+    from cur_analyzer.reports.chargeback import tabular
 
-    rule_set = load_rules(rules)
     dims = by or ["principal"]
-    if fail_over_budget:
-        _needs_a_budget(rule_set, dims)
     with progress(f"chargeback {month}…") as update:
-        eng = connect_engine(cur, engine, update)
-        checked_first(eng, month, check, service=service)
-        report = build_chargeback(eng, month, dims, service, cost_basis, rules=rule_set)
+        analyzer = open_analyzer(cur=cur, engine=engine, rules=rules, on_progress=update)
+        if fail_over_budget:
+            _needs_a_budget(analyzer.rules, dims)
+        report = analyzer.chargeback(month, dims, service=service, cost_basis=cost_basis, check=check)
     render(tabular(report), fmt, output, precision)
     if fail_over_budget and (over := report.over_budget()):
         raise ThresholdFailed("over budget: " + "; ".join(b.describe() for b in over))

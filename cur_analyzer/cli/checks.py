@@ -5,14 +5,17 @@ great_expectations loads only when the command runs."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cur_analyzer.choices import CheckSuite, EngineName, OutputFormat, ServiceScope
 from cur_analyzer.cli._app import command, progress
-from cur_analyzer.cli._inputs import connect_engine
+from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import CurOpt, EngineOpt, FormatOpt, LogsOpt, MonthOpt, OutputOpt, ServiceOpt
+
+if TYPE_CHECKING:
+    from cur_analyzer.config import Settings
 
 SuiteOpt = Annotated[
     list[CheckSuite] | None,
@@ -27,13 +30,10 @@ ErrorsFailOpt = Annotated[
 ]
 
 
-def default_suites(
-    engine: EngineName | None, cur: list[Path] | None, logs: list[Path] | None
+def _default_suites(
+    settings: Settings, cur: list[Path] | None, logs: list[Path] | None
 ) -> tuple[CheckSuite, ...]:
     """``cur`` when there is a CUR source, plus ``logs`` when invocation logs were given."""
-    from cur_analyzer.config import load_settings
-
-    settings = load_settings(engine=engine)
     athena = settings.engine == EngineName.ATHENA
     suites = []
     if athena or cur or settings.cur:
@@ -60,15 +60,15 @@ def check(
     Shows every check with the share of rows failing it and example values.
 
     --strict exits 1 when an error check fails. The rules: checks/cur.json and checks/logs.json."""
-    from cur_analyzer.attribution import validate_month
-    from cur_analyzer.checks import run_checks, tabular
+    from cur_analyzer.checks import tabular
     from cur_analyzer.errors import ThresholdFailed
     from cur_analyzer.render import render
 
-    validate_month(month)
-    suites = tuple(suite) if suite else default_suites(engine, cur, logs)
+    period_text(month)
     with progress(f"check {month}…") as update:
-        report = run_checks(connect_engine(cur, engine, update, logs), month, suites, service=service)
+        analyzer = open_analyzer(cur=cur, logs=logs, engine=engine, on_progress=update)
+        suites = tuple(suite) if suite else _default_suites(analyzer.settings, cur, logs)
+        report = analyzer.checks(month, suites, service=service)
     render(tabular(report), fmt, output)
     if strict and report.errors:
         failed = ", ".join(f"{r.suite}.{r.check}" for r in report.errors)

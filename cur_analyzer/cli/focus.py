@@ -10,7 +10,7 @@ import typer
 
 from cur_analyzer.choices import FocusFormat
 from cur_analyzer.cli._app import command, progress, state
-from cur_analyzer.cli._inputs import connect_engine, load_rules
+from cur_analyzer.cli._inputs import open_analyzer
 from cur_analyzer.cli._options import CurOpt, EngineOpt, FocusFormatOpt, MonthOpt, OutputOpt, RulesOpt
 
 if TYPE_CHECKING:
@@ -31,13 +31,11 @@ def export_focus(
     One row per CUR line, so BilledCost sums to the Bedrock bill; the principal, the team and the source
     that decided it ride in Tags as x_ keys (x_principal, x_team, x_team_source...)."""
     from cur_analyzer.errors import UserInputError
-    from cur_analyzer.reports.focus import build_focus_export
 
     if fmt == FocusFormat.PARQUET and output is None and sys.stdout.isatty():
         raise UserInputError("--format parquet is binary: pass --output FILE")
-    rule_set = load_rules(rules)
     with progress(f"export-focus {month}…") as update:
-        export = build_focus_export(connect_engine(cur, engine, update), month, rules=rule_set)
+        export = open_analyzer(cur=cur, engine=engine, rules=rules, on_progress=update).focus(month)
     if fmt == FocusFormat.PARQUET:
         _write_parquet(export, output)
     else:

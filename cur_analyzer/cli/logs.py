@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from cur_analyzer.choices import CheckSuite, EstimateView, OutputFormat
+from cur_analyzer.choices import EstimateView, OutputFormat
 from cur_analyzer.cli._app import command, progress
-from cur_analyzer.cli._inputs import checked_first, connect_engine, load_prices, load_profiles, load_rules
+from cur_analyzer.cli._inputs import open_analyzer
 from cur_analyzer.cli._options import (
     CheckOpt,
     CurOpt,
@@ -60,18 +60,13 @@ def estimate(
 ) -> None:
     """Estimated Bedrock spend from the model invocation logs (tokens x the price table)."""
     from cur_analyzer.render import render
-    from cur_analyzer.reports.estimate import build_estimate, tabular
+    from cur_analyzer.reports.estimate import tabular
 
     with progress(f"estimate {month}…") as update:
-        report = build_estimate(
-            connect_engine(None, engine, update, logs=logs),
-            month,
-            view,
-            load_prices(prices),
-            load_profiles(profiles),
-            show_prompts=show_prompts,
-            strict=strict,
+        analyzer = open_analyzer(
+            logs=logs, engine=engine, prices=prices, profiles=profiles, on_progress=update
         )
+        report = analyzer.estimate(month, view, show_prompts=show_prompts, strict=strict)
     render(tabular(report), fmt, output, precision)
 
 
@@ -95,19 +90,20 @@ def reconcile(
     """Invocation-log estimate vs the bill per principal and model, with the cause of every gap."""
     from cur_analyzer.errors import ThresholdFailed
     from cur_analyzer.render import render
-    from cur_analyzer.reports.reconcile import build_reconciliation, tabular
+    from cur_analyzer.reports.reconcile import tabular
 
     with progress(f"reconcile {month}…") as update:
-        eng = connect_engine(cur, engine, update, logs=logs)
-        checked_first(eng, month, check, suites=(CheckSuite.CUR, CheckSuite.LOGS))
-        report = build_reconciliation(
-            eng,
-            month,
-            by or ["principal", "model"],
-            str(tolerance),
-            load_prices(prices),
-            load_profiles(profiles),
-            load_rules(rules),
+        analyzer = open_analyzer(
+            cur=cur,
+            logs=logs,
+            engine=engine,
+            rules=rules,
+            prices=prices,
+            profiles=profiles,
+            on_progress=update,
+        )
+        report = analyzer.reconcile(
+            month, by or ["principal", "model"], tolerance_pct=str(tolerance), check=check
         )
     render(tabular(report), fmt, output, precision)
     if fail_on_mismatch and report.mismatched:

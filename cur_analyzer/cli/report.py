@@ -11,7 +11,7 @@ import typer
 
 from cur_analyzer.choices import EngineName, PackFormat
 from cur_analyzer.cli._app import command, progress, state
-from cur_analyzer.cli._inputs import connect_engine, load_prices, load_profiles, load_rules
+from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import (
     CurOpt,
     EngineOpt,
@@ -51,33 +51,38 @@ def report(
     HTML: interactive charts (plotly.js inline: no network needed to view it), each over its sortable table.
 
     xlsx: the same views, one sheet each, money as numbers."""
-    from cur_analyzer.attribution import validate_month
-    from cur_analyzer.config import load_settings
     from cur_analyzer.render import check_output_path, write_atomically
-    from cur_analyzer.reports.monthly import DEFAULT_REQUIRE, build_monthly
+    from cur_analyzer.reports.monthly import DEFAULT_REQUIRE
 
-    validate_month(month)
+    period_text(month)
     check_output_path(output)  # before the long build: a folder or a dangling link fails at once
-    settings = load_settings(engine=engine)
-    local = settings.engine == EngineName.DUCKDB
-    with_logs = bool(logs) or (local and settings.logs is not None)
-    rule_set = load_rules(rules)
     with progress(f"report {month}…") as update:
-        pack = build_monthly(
-            connect_engine(cur, engine, update, logs=logs if local else None),
+        analyzer = open_analyzer(
+            cur=cur,
+            logs=logs,
+            engine=engine,
+            rules=rules,
+            prices=prices,
+            profiles=profiles,
+            on_progress=update,
+        )
+        with_logs = _logs_read(analyzer.settings, logs)
+        pack = analyzer.monthly(
             month,
-            rules=rule_set,
-            require=tuple(require) if require else DEFAULT_REQUIRE,
             logs=with_logs,
-            prices=load_prices(prices) if with_logs else None,
-            profiles=load_profiles(profiles),
-            inputs=_inputs_named(settings, cur, logs, with_logs, rule_set, profiles),
+            require=tuple(require) if require else DEFAULT_REQUIRE,
+            inputs=_inputs_named(analyzer.settings, cur, logs, with_logs, analyzer.rules, profiles),
             on_step=update,
         )
         update(f"writing {fmt}")
         write_atomically(output, _pack_bytes(pack, fmt))
     if not state.quiet:
         _say_what_was_written(output, fmt)
+
+
+def _logs_read(settings: Settings, logs: list[Path] | None) -> bool:
+    """Does the pack read invocation logs: ``--logs`` given, or (DuckDB) the ``logs`` setting."""
+    return bool(logs) or (settings.engine == EngineName.DUCKDB and settings.logs is not None)
 
 
 def _inputs_named(

@@ -11,7 +11,7 @@ import typer
 
 from cur_analyzer.choices import EngineName, OutputFormat
 from cur_analyzer.cli._app import command, progress, state
-from cur_analyzer.cli._inputs import connect_engine
+from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import CurOpt, EngineOpt, FirstMonthOpt, FormatOpt, MonthOpt, OutputOpt
 from cur_analyzer.errors import BAD_INPUT
 
@@ -52,17 +52,15 @@ def doctor(
     import datetime as dt
 
     from cur_analyzer import doctor as doc
-    from cur_analyzer.config import load_settings
     from cur_analyzer.render import render
 
-    settings = load_settings(engine=engine)
     with progress("doctor…") as update:
-        eng = connect_engine(cur, engine, update)
+        analyzer = open_analyzer(cur=cur, engine=engine, on_progress=update)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        if settings.engine == EngineName.ATHENA:
-            findings = doc.run_aws(eng, settings, eng.session, now)  # type: ignore[attr-defined]
+        if analyzer.settings.engine == EngineName.ATHENA:
+            findings = doc.run_aws(analyzer.engine, analyzer.settings, now)
         else:
-            findings = doc.run_local(eng, now.date())
+            findings = doc.run_local(analyzer.engine, now.date())
     render(doc.tabular(findings), fmt, output)
     if any(f.status == doc.FAIL for f in findings):
         raise typer.Exit(1)
@@ -72,15 +70,14 @@ def doctor(
 def pull(month: MonthOpt, to: ToOpt = Path("cur-cache"), s3: S3Opt = None) -> None:
     """Copy one billing period of the export from S3 to a local folder, for the DuckDB engine."""
     from cur_analyzer.config import load_settings
+    from cur_analyzer.engines.aws import session_for
     from cur_analyzer.pull import export_root_from_glue, pull_month
     from cur_analyzer.render import visible_lines
 
     settings = load_settings()
     session = None
     if s3 is None:
-        import boto3
-
-        session = boto3.Session(region_name=settings.region, profile_name=settings.profile)
+        session = session_for(settings)
         s3 = export_root_from_glue(settings.database, settings.table, session)
     with progress(f"pull {month}") as update:
         result = pull_month(month, to, s3, boto3_session=session, progress=update)
@@ -99,11 +96,10 @@ def fixtures(
     gaps: GapOpt = None,
 ) -> None:
     """Generate a deterministic synthetic CUR 2.0 export + Bedrock invocation logs with ground truth."""
-    from cur_analyzer.attribution import validate_month
     from cur_analyzer.errors import UserInputError
     from cur_analyzer.synth import Gaps, generate
 
-    validate_month(month)
+    period_text(month)
     try:
         knobs = Gaps.from_names(gaps) if gaps else None
     except ValueError as e:

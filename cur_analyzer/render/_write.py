@@ -148,9 +148,13 @@ def _table(t: Tabular, precision: int, file: Any) -> None:
 def render(t: Tabular, fmt: str = "table", output: str | Path | None = None, precision: int = 2) -> None:
     """Write a report in ``fmt`` to ``output`` (atomically) or to stdout."""
     if fmt not in FORMATS:
-        raise UserInputError(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+        raise UserInputError(
+            f"the output format must be one of {', '.join(FORMATS)} (got {fmt!r})", option="format"
+        )
     if fmt in _BINARY and output is None and sys.stdout.isatty():
-        raise UserInputError(f"--format {fmt} is binary: pass --output FILE")
+        raise UserInputError(
+            f"{fmt} is binary: give a file to write it to, not the terminal", option="output"
+        )
     if fmt == "table":
         if output is None:
             _table(t, precision, sys.stdout)

@@ -235,7 +235,9 @@ def build_estimate(
 ) -> Estimate:
     validate_month(month)
     if view not in VIEWS:
-        raise UserInputError(f"--view must be one of {', '.join(VIEWS)} (got {view!r})")
+        raise UserInputError(
+            f"the estimate view must be one of {', '.join(VIEWS)} (got {view!r})", option="view"
+        )
     prices = prices or PriceTable.load()
     window = LogWindow(month, by_hour=view == "hourly").params
     health = log_health(engine.query("log_health", {k: window[k] for k in ("dt_from", "dt_to", "month")}))
@@ -246,7 +248,7 @@ def build_estimate(
         notes.append(note)
     buckets = price_buckets(usable_rows(engine.query("estimate_usage", window).to_pylist()), prices, profiles)
     if not buckets and not health["lines"]:
-        raise UserInputError(f"no invocation logs for {month} under --logs")
+        raise UserInputError(f"no invocation logs for {month} in the logs given", option="logs")
     unpriced = _group(
         [b for b in buckets if b.unpriced_reason], lambda b: (b.model, b.unpriced_reason), ["model", "reason"]
     )
