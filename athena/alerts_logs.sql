@@ -16,10 +16,7 @@ WITH calls AS (
         l.modelid AS model_id,
         l.region AS region,
         COALESCE(l.errorcode, '') <> '' AS failed,
-        COALESCE(l.input.inputtokencount, 0) AS input_tokens,
-        COALESCE(l.input.cachereadinputtokencount, 0) AS cache_read_tokens,
-        COALESCE(l.input.cachewriteinputtokencount, 0) AS cache_write_tokens,
-        COALESCE(l.output.outputtokencount, 0) AS output_tokens
+        {{ log_tokens }}
     FROM invocation_logs AS l
     WHERE l.dt >= ? AND l.dt < ?
         AND {{ log_record_problem }} IS NULL

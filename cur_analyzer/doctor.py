@@ -103,10 +103,11 @@ def check_month_final(engine: Any, month: str) -> list[Finding]:
 
 
 def check_tag_keys(engine: Any, month: str, activated: set[str] | None) -> list[Finding]:
-    rows = engine.query("tag_keys", {"month": month}).to_pylist()
+    # the keys of every service's lines: the same key-set count coverage's spelling check reads for Bedrock
+    rows = engine.query("tag_spellings", {"month": month, "service": "all"}).to_pylist()
     principal = sorted({r["tag_key"] for r in rows if r["tag_key"].startswith("iamPrincipal/")})
     resource = sorted(
-        {r["tag_key"] for r in rows if r["source"] == "resource_tags" and r["tag_key"].startswith("user_")}
+        {r["tag_key"] for r in rows if r["map_name"] == "resource_tags" and r["tag_key"].startswith("user_")}
     )
     findings = [
         Finding(
