@@ -8,13 +8,15 @@
 -- tag). Unused slots get NULL keys, and fold away.
 --
 -- Paste into the Athena console and "Run with parameters"; cur-analyzer binds them in this order:
--- params: by_account, by_principal, by_service, by_region, by_usage_type, by_day, month, service
+-- params: by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_day, month,
+--         service
 -- fragments: cost(cost_basis), tag_slots, resource_kind, in_bedrock_scope, invoiced
 --
--- by_account, by_principal, by_service, by_region, by_usage_type, by_day
+-- by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_day
 --                 true to keep the usage account / IAM principal / product code / region / usage type /
---                 usage day, false to fold it away (rows then merge); rules.LinePlan decides from the
---                 dimensions asked for and the sources of their rules
+--                 product name / usage day, false to fold it away (rows then merge); rules.LinePlan
+--                 decides from the dimensions asked for and the sources of their rules. The product name
+--                 is kept only for the model: an AWS Marketplace line names its model there alone.
 -- cost_basis      'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
 -- month           'YYYY-MM' (the billing_period partition)
 -- service         'bedrock' | 'all'
@@ -29,6 +31,7 @@ WITH lines AS (
         IF(?, line_item_product_code) AS service,
         IF(?, product_region_code) AS region,
         IF(?, line_item_usage_type) AS usage_type,
+        IF(?, element_at(product, 'product_name')) AS product_name,
         IF(?, CAST(line_item_usage_start_date AS DATE)) AS usage_date,
         {{ resource_kind }} AS resource_kind,
         {{ in_bedrock_scope }} AS in_bedrock_scope,
@@ -43,8 +46,8 @@ WITH lines AS (
         AND (? = 'all' OR {{ in_bedrock_scope }})
 )
 SELECT
-    account, principal, service, region, usage_type, usage_date, resource_kind, in_bedrock_scope,
-    slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
+    account, principal, service, region, usage_type, product_name, usage_date, resource_kind,
+    in_bedrock_scope, slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
     line_item_type, currency,
     SUM(cost) AS cost,
     SUM(usage_amount) AS usage_amount,
@@ -53,6 +56,6 @@ SELECT
     COUNT_IF(invoiced) AS invoiced_lines
 FROM lines
 GROUP BY
-    account, principal, service, region, usage_type, usage_date, resource_kind, in_bedrock_scope,
-    slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
+    account, principal, service, region, usage_type, product_name, usage_date, resource_kind,
+    in_bedrock_scope, slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
     line_item_type, currency

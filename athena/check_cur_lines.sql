@@ -99,6 +99,14 @@ SELECT
             CASE
                 WHEN is_nan(reservation_unused_recurring_fee) OR abs(reservation_unused_recurring_fee) >= 1e28 OR lower(CAST(reservation_unused_recurring_fee AS VARCHAR)) = 'nan'
                 THEN 'reservation_unused_recurring_fee ' || CAST(reservation_unused_recurring_fee AS VARCHAR)
+            END,
+            CASE
+                WHEN is_nan(reservation_net_unused_amortized_upfront_fee_for_billing_period) OR abs(reservation_net_unused_amortized_upfront_fee_for_billing_period) >= 1e28 OR lower(CAST(reservation_net_unused_amortized_upfront_fee_for_billing_period AS VARCHAR)) = 'nan'
+                THEN 'reservation_net_unused_amortized_upfront_fee_for_billing_period ' || CAST(reservation_net_unused_amortized_upfront_fee_for_billing_period AS VARCHAR)
+            END,
+            CASE
+                WHEN is_nan(reservation_net_unused_recurring_fee) OR abs(reservation_net_unused_recurring_fee) >= 1e28 OR lower(CAST(reservation_net_unused_recurring_fee AS VARCHAR)) = 'nan'
+                THEN 'reservation_net_unused_recurring_fee ' || CAST(reservation_net_unused_recurring_fee AS VARCHAR)
             END
         ),
         ''

@@ -1,5 +1,6 @@
 -- cur-analyzer: the billed side of the reconciliation - Bedrock usage lines of one month per day,
--- account, region, caller, usage type (model, meter, tier, scope) and inference-profile kind, with up to
+-- account, region, caller, usage type (model, meter, tier, scope), inference-profile kind and currency
+-- (a bill in another currency than the price table's is shown, not compared), with up to
 -- eight tag lookups (the same slots as attribution_lines.sql) so a reconciled row can be charged back by
 -- a tag or a rules-file dimension. hour_logged says whether the invocation logs hold any record of that
 -- account and region in the line's hour: billed hours without one are a log gap. invoiced_lines counts
@@ -23,6 +24,7 @@ billed AS (
         {{ resource_kind }} AS resource_kind,
         line_item_product_code AS service,
         pricing_unit,
+        line_item_currency_code AS currency,
         {{ tag_slots }},
         CAST(line_item_usage_amount AS DECIMAL(38, 10)) AS usage_amount,
         CAST(line_item_unblended_cost AS DECIMAL(38, 10)) AS cost,
@@ -34,7 +36,7 @@ billed AS (
 )
 SELECT
     b.day, b.account_id, b.region, b.principal, b.usage_type, b.resource_kind, b.service, b.pricing_unit,
-    b.slot1, b.slot2, b.slot3, b.slot4, b.slot5, b.slot6, b.slot7, b.slot8,
+    b.currency, b.slot1, b.slot2, b.slot3, b.slot4, b.slot5, b.slot6, b.slot7, b.slot8,
     l.hour_start IS NOT NULL AS hour_logged,
     SUM(b.usage_amount) AS usage_amount,
     SUM(b.cost) AS billed_cost,
@@ -45,4 +47,4 @@ LEFT JOIN logged_hours AS l
     ON l.account_id = b.account_id AND l.region = b.region AND l.hour_start = b.hour_start
 GROUP BY
     b.day, b.account_id, b.region, b.principal, b.usage_type, b.resource_kind, b.service, b.pricing_unit,
-    b.slot1, b.slot2, b.slot3, b.slot4, b.slot5, b.slot6, b.slot7, b.slot8, l.hour_start IS NOT NULL
+    b.currency, b.slot1, b.slot2, b.slot3, b.slot4, b.slot5, b.slot6, b.slot7, b.slot8, l.hour_start IS NOT NULL

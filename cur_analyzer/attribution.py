@@ -27,8 +27,10 @@ USAGE_LINE_TYPES = frozenset({"Usage", "DiscountedUsage", "SavingsPlanCoveredUsa
 #: (``bedrock.usage_types``), and the plain ones with the ``attribution_lines.sql`` column each reads.
 PRINCIPAL_GRAINS = ("principal", "role", "session")
 #: ``meter`` is the meter the invocation logs can be compared on (input, output, cache_read, cache_write,
-#: with 1-hour cache writes as cache_write, ``other`` for any other usage); ``token-type`` the meter as billed.
-USAGE_TYPE_DIMS = ("model", "token-type", "meter", "usage-type")
+#: with 1-hour cache writes as cache_write, ``other`` for any other usage); ``token-type`` the meter as billed;
+#: ``meter-class`` what the meter bills, token or not (``bedrock.meter_classes.meter_class``: provisioned
+#: throughput, guardrails, AgentCore runtime vCPU...).
+USAGE_TYPE_DIMS = ("model", "token-type", "meter", "meter-class", "usage-type")
 PLAIN_DIMS = {"account": "account", "service": "service", "region": "region", "day": "usage_date"}
 SIMPLE_DIMS = (*PRINCIPAL_GRAINS, "account", *USAGE_TYPE_DIMS, "service", "region", "day")
 #: The ``meter`` of a usage type that bills something other than text tokens.
@@ -113,8 +115,14 @@ def parse_dimension(spec: str, rules_dimensions: Collection[str] = ()) -> Dimens
     )
 
 
-def label(dim: Dimension, raw: Any) -> str | None:
-    """The value a line shows for a dimension, from its engine column; None when the line has none."""
+#: The dimensions that read a line's product name besides its usage type (``attribution_lines.sql``'s
+#: ``product_name``): an AWS Marketplace line names its model only there.
+PRODUCT_NAME_DIMS = ("model",)
+
+
+def label(dim: Dimension, raw: Any, product_name: str | None = None) -> str | None:
+    """The value a line shows for a dimension, from its engine column (and, for the model of an AWS
+    Marketplace line, its product name); None when the line has none."""
     if raw is None or raw == "":
         return None
     if dim.kind in PRINCIPAL_GRAINS:
@@ -122,16 +130,19 @@ def label(dim: Dimension, raw: Any) -> str | None:
 
         return principal_key(raw, dim.kind)
     if dim.kind in USAGE_TYPE_DIMS:
-        return _usage_type_label(dim.kind, raw)
+        return _usage_type_label(dim.kind, raw, product_name)
     return str(raw)  # the usage day arrives as a date: YYYY-MM-DD
 
 
-def _usage_type_label(kind: str, usage_type: str) -> str | None:
+def _usage_type_label(kind: str, usage_type: str, product_name: str | None) -> str | None:
     if kind == "usage-type":
         return usage_type
+    from cur_analyzer.bedrock.meter_classes import marketplace_model, meter_class
     from cur_analyzer.bedrock.models import by_billing_name
     from cur_analyzer.bedrock.usage_types import parse_usage_type
 
+    if kind == "meter-class":
+        return meter_class(usage_type)
     parsed = parse_usage_type(usage_type)
     if kind == "meter":
         return meter_of(parsed)
@@ -139,6 +150,8 @@ def _usage_type_label(kind: str, usage_type: str) -> str | None:
         return None
     if kind == "token-type":
         return parsed.meter if parsed.is_token_meter else (parsed.meter_detail or parsed.meter)
+    if parsed.style == "marketplace":
+        return marketplace_model(product_name)
     model = by_billing_name(parsed.billing_name)
     return model.display_name if model else parsed.billing_name
 

@@ -204,6 +204,8 @@ AMOUNT_COLUMNS: tuple[str, ...] = (
     "reservation_net_effective_cost",
     "reservation_unused_amortized_upfront_fee_for_billing_period",
     "reservation_unused_recurring_fee",
+    "reservation_net_unused_amortized_upfront_fee_for_billing_period",
+    "reservation_net_unused_recurring_fee",
 )
 
 #: Columns without which no report can run.

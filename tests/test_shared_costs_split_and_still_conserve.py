@@ -266,3 +266,19 @@ def test_after_any_split_rows_plus_unallocated_plus_adjustments_equal_the_month_
     assert split_total == sum((s.amount for s in cb.splits), Decimal(0))
     for r in cb.rows:
         assert (r.values[by.index("team")] == "Unallocated") == (r.via == "unallocated")
+
+
+def test_every_row_of_the_chargeback_table_says_what_kind_of_money_it_is(demo_export):
+    """Finance filters the file on `kind`: a split share, the Unallocated row, an adjustment, the total."""
+    from cur_analyzer import Analyzer
+
+    analyzer = Analyzer(cur=demo_export, rules="examples/cur-analyzer.rules.yaml")
+    table = analyzer.chargeback("2026-10", ["team"]).as_table()
+    kinds = {
+        (row.get("attributed_via") or "").startswith("split:"): row["kind"]
+        for row in table.rows
+        if row["kind"] in ("split", "attributed")
+    }
+    assert kinds == {True: "split", False: "attributed"}
+    assert {row["kind"] for row in table.rows} >= {"split", "attributed", "adjustment"}
+    assert [row["kind"] for row in table.summary_rows] == ["total"]

@@ -35,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from cur_analyzer.bedrock import models
+from cur_analyzer.bedrock.meter_classes import marketplace_model
 from cur_analyzer.bedrock.pricing import PRICE_COLUMNS, PriceRow, PriceTable
 from cur_analyzer.bedrock.usage_types import METERS, TIERS, parse_usage_type
 from cur_analyzer.errors import UserInputError
@@ -45,7 +46,6 @@ OFFER_CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundation
 #: The whole AmazonBedrock offer (every region) is tens of MiB; far above it, a file is not an offer.
 OFFER_MAX_BYTES = 1024 * MiB
 OFFER_WHAT = "AWS Price List offer file"
-MARKETPLACE_SUFFIX = "(Amazon Bedrock Edition)"
 
 # Why a SKU gives no row of the token table.
 UNMAPPED = "usage type outside the Bedrock grammar"
@@ -119,8 +119,8 @@ def _date(text: object) -> str | None:
 
 
 def _marketplace_model(attrs: dict) -> models.Model | None:
-    name = attrs.get("model") or attrs.get("servicename") or ""
-    return models.by_display_name(str(name).replace(MARKETPLACE_SUFFIX, ""))
+    name = marketplace_model(str(attrs.get("model") or attrs.get("servicename") or ""))
+    return models.by_display_name(name) if name else None
 
 
 def _where(attrs: dict) -> tuple[str, str, str, str, str] | str:

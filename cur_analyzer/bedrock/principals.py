@@ -26,10 +26,11 @@ _ARN_RE = re.compile(
 )
 _USER_RE = re.compile(rf"^user/(?:{_NAME}/)*(?P<name>{_NAME})$", re.ASCII)
 # Assumed-role ARNs carry no IAM path; anything between "assumed-role/" and the last "/" is kept as the role
-# name rather than dropped, and the session is what follows the last "/" (AWS's own parsing rule).
-_ASSUMED_ROLE_RE = re.compile(
-    rf"^assumed-role/(?P<name>{_NAME}(?:/{_NAME})*)/(?P<session>{_NAME})$", re.ASCII
-)
+# name rather than dropped, and the session is what follows the last "/" (AWS's own parsing rule). The
+# session is whatever the caller's identity provider passed, not only IAM's name charset: a SAML or OIDC
+# display name ("José Pérez") or a gateway's label may hold spaces and non-ASCII letters, and the line still
+# belongs to its role.
+_ASSUMED_ROLE_RE = re.compile(rf"^assumed-role/(?P<name>{_NAME}(?:/{_NAME})*)/(?P<session>[^/]+)$", re.ASCII)
 _FEDERATED_RE = re.compile(rf"^federated-user/(?P<name>{_NAME})$", re.ASCII)
 
 

@@ -3,7 +3,9 @@
 A CUR source is an export folder (holding ``data/`` and ``metadata/``), any folder above one, a single
 ``BILLING_PERIOD=YYYY-MM`` folder, or parquet files. The export is exposed as a view ``cur2`` with every
 column of ``schema.CUR_COLUMNS`` (absent optional columns as typed NULLs) plus ``billing_period`` from
-the Hive partition, so every SQL file resolves whatever options the export was created with.
+the Hive partition, so every SQL file resolves whatever options the export was created with. A partition
+with a manifest is read as its manifest lists it (``_duckdb_files``). A flat export (no partitions) takes
+a line's month from its billing period start date, else from its usage start date, and says how many.
 
 The files are data other people write, so the reader trusts nothing about them: the type every file
 stores each column with is read from the parquet footers (no scan), and a shape the SQL cannot use is
@@ -39,69 +41,12 @@ from cur_analyzer.engines._duckdb_cur_types import (
     top_level_columns,
     view_expression,
 )
+from cur_analyzer.engines._duckdb_files import CurFiles, resolve_cur
 from cur_analyzer.engines._duckdb_held import HOLD_SCOPES, HeldMonth, fill_sql, on_files
 from cur_analyzer.engines._duckdb_logs import logs_view_sql, resolve_logs
 from cur_analyzer.errors import UserInputError
-from cur_analyzer.period import PARTITION_RE
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class CurFiles:
-    """The parquet files of one export and the billing period of each (None when not partitioned)."""
-
-    files: tuple[Path, ...]
-    periods: tuple[str | None, ...]
-
-    @property
-    def partitioned(self) -> bool:
-        return all(p is not None for p in self.periods)
-
-
-def _period_of(path: Path) -> str | None:
-    for part in reversed(path.parts[:-1]):
-        if m := PARTITION_RE.match(part):
-            return m.group(1)
-    return None
-
-
-def _export_root(path: Path) -> Path:
-    """The folder holding ``data/`` for a file in the S3 layout (or the file's folder otherwise)."""
-    parts = path.parts
-    for i in range(len(parts) - 1, 0, -1):
-        if parts[i] == "data" and i + 1 < len(parts) and PARTITION_RE.match(parts[i + 1]):
-            return Path(*parts[:i])
-    return path.parent
-
-
-def resolve_cur(paths: Path | Sequence[Path]) -> CurFiles:
-    """Find the export's parquet files under the CUR paths the user gave."""
-    given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
-    files: list[Path] = []
-    for p in given:
-        if not p.exists():
-            raise UserInputError(f"CUR data {p}: no such file or folder", option="cur")
-        if p.is_file():
-            if p.suffix != ".parquet":
-                raise UserInputError(f"CUR data {p}: not a .parquet file", option="cur")
-            files.append(p)
-            continue
-        found = sorted(f for f in p.rglob("*.parquet") if "metadata" not in f.relative_to(p).parts)
-        if not found:
-            raise UserInputError(f"CUR data {p}: no CUR parquet files under this folder", option="cur")
-        files += found
-    by_real_path: dict[Path, Path] = {}
-    for f in files:  # a file named twice (a folder and a file in it) is read once, not counted twice
-        by_real_path.setdefault(f.resolve(), f)
-    files = list(by_real_path.values())
-    roots = sorted({_export_root(f) for f in files if _period_of(f)})
-    if len(roots) > 1:
-        listed = ", ".join(str(r) for r in roots[:5])
-        raise UserInputError(
-            f"the CUR paths hold {len(roots)} exports ({listed}); give one of them", option="cur"
-        )
-    return CurFiles(tuple(files), tuple(_period_of(f) for f in files))
 
 
 class DuckDBEngine:
@@ -115,9 +60,9 @@ class DuckDBEngine:
         threads: int | None = None,
         on_progress: Callable[[str, float | None], None] | None = None,
     ):
-        self.notes: list[str] = []
         self._on_progress = on_progress
         self._cur = resolve_cur(cur) if cur is not None else None
+        self.notes: list[str] = list(self._cur.notes) if self._cur is not None else []
         self._logs = resolve_logs(logs) if logs is not None else None
         self._con = duckdb.connect(config={"threads": threads} if threads else {})
         # the footers the column probe reads serve the view and every query after it (keyed by file and
@@ -196,12 +141,7 @@ class DuckDBEngine:
         if cur.partitioned:
             return sorted({p for p in cur.periods if p})
         self._ensure_cur_view()
-        self.cur_scans += 1
-        rows = self._guard(
-            lambda: self._con.sql(f"SELECT DISTINCT billing_period FROM {self._files_view}").fetchall(),  # noqa: S608
-            source=_CUR_ONLY,
-        )
-        return sorted(r[0] for r in rows if r[0])
+        return list(self._flat_months.months)
 
     def _ensure_cur_view(self) -> None:
         if schema.CUR_TABLE in self._views:
@@ -224,7 +164,7 @@ class DuckDBEngine:
         if cur.partitioned:
             select.append("billing_period")
         else:
-            select.append("strftime(bill_billing_period_start_date, '%Y-%m') AS billing_period")
+            select.append(f"strftime({_FLAT_PERIOD_START}, '%Y-%m') AS billing_period")
         rel = self._guard(
             lambda: self._con.sql(
                 f"SELECT {', '.join(select)} FROM {self._read_parquet_sql(cur)}",  # noqa: S608 - schema.py names
@@ -234,6 +174,23 @@ class DuckDBEngine:
         )
         rel.create_view(schema.CUR_TABLE, replace=True)
         self._views.add(schema.CUR_TABLE)
+        if not cur.partitioned:
+            self.notes += self._flat_months.notes
+
+    @cached_property
+    def _flat_months(self) -> _FlatMonths:
+        """A flat export's months and what the lines without a billing period start date became: one
+        scan, the first time the view is made."""
+        self.cur_scans += 1
+        undated = "bill_billing_period_start_date IS NULL"
+        rows = self._guard(
+            lambda: self._con.sql(
+                f"SELECT billing_period, count(*) FILTER (WHERE {undated}) FROM {self._files_view}"  # noqa: S608
+                " GROUP BY billing_period"
+            ).fetchall(),
+            source=_CUR_ONLY,
+        )
+        return _FlatMonths.of(rows)
 
     # --- invocation logs ----------------------------------------------------------------------------------
     def _ensure_logs_view(self) -> None:
@@ -433,6 +390,36 @@ class DuckDBEngine:
             for (name, what), (n, in_files) in found.items()
         )
         return f"{listed} (amounts must be finite numbers below 1e28, what DECIMAL(38,10) holds)"
+
+
+#: The month of a line in a flat export (no BILLING_PERIOD folders): its billing period's, else its usage's
+_FLAT_PERIOD_START = "COALESCE(bill_billing_period_start_date, line_item_usage_start_date)"
+
+
+@dataclass(frozen=True)
+class _FlatMonths:
+    """The months of a flat export, and notes on the lines whose month came from their usage start date
+    (no billing period start date) or from nothing at all (neither date: in no month)."""
+
+    months: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rows: Sequence[tuple[str | None, int]]) -> _FlatMonths:
+        dated = sorted((month, n) for month, n in rows if month and n)
+        lost = sum(n for month, n in rows if not month)
+        notes = []
+        if dated:
+            per_month = ", ".join(f"{n:,} in {month}" for month, n in dated)
+            notes.append(
+                f"{sum(n for _m, n in dated):,} CUR lines have no billing period start date: each is in the "
+                f"month of its usage start date ({per_month})"
+            )
+        if lost:
+            notes.append(
+                f"{lost:,} CUR lines have neither a billing period nor a usage start date: no month holds them"
+            )
+        return cls(tuple(sorted(m for m, _n in rows if m)), tuple(notes))
 
 
 #: The sources a query can read, by the logical table that holds each

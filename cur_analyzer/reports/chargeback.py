@@ -44,10 +44,13 @@ class ChargebackRow:
     lines: int
     #: which rules-file source decided (``aip_tag:team``, ``split:proportional``…); None without rules dims
     via: str | None = None
+    #: per dimension, True where the lines have no value (see ``Item.no_value``)
+    no_value: tuple[bool, ...] = ()
 
     @property
     def unallocated(self) -> bool:
-        return all(v == UNALLOCATED for v in self.values)
+        """The lines have no value for any dimension: a value whose text is "Unallocated" is not this row."""
+        return bool(self.no_value) and all(self.no_value)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,10 @@ def chargeback_of(lines: MonthLines, plan: LinePlan) -> Chargeback:
     if lines.cost_basis.startswith("net-") and not caps.net:
         notes.append(f"the export has no net columns: {lines.cost_basis} falls back to the gross values")
     items, splits, split_notes = apply_shared_costs(attribute(lines.records, plan), plan)
+    if blank := plan.blank_tag_lines(lines.records):
+        notes.append(
+            f"{blank:,} lines carry a tag whose value is only whitespace: read as no value (Unallocated)"
+        )
     rows, adjustments = _group(items, dims)
     notes += plan.notes(caps) + split_notes
     if not lines.final:
@@ -195,16 +202,21 @@ def _group(
     """Usage items summed per (values, provenance, currency), adjustment items per (line type, currency)."""
     from cur_analyzer.rules import format_via
 
-    usage: dict[tuple[tuple[str, ...], str | None, str], list] = defaultdict(lambda: [ZERO, 0])
+    usage: dict[tuple[tuple[str, ...], tuple[bool, ...], str | None, str], list] = defaultdict(
+        lambda: [ZERO, 0]
+    )
     adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
     for item in items:
         if item.usage:
-            acc = usage[(item.values, format_via(dims, item.vias), item.currency)]
+            # a split's share (no mask) goes to a value in the split's dimension; it keeps the pool's
+            # values (and their absence) in the others
+            no_value = item.no_value or tuple(v == UNALLOCATED for v in item.values)
+            acc = usage[(item.values, no_value, format_via(dims, item.vias), item.currency)]
         else:
             acc = adjust[(item.line_item_type, item.currency)]
         acc[0] += item.cost
         acc[1] += item.lines
-    rows = [ChargebackRow(v, cur, c, n, via) for (v, via, cur), (c, n) in usage.items()]
+    rows = [ChargebackRow(v, cur, c, n, via, unset) for (v, unset, via, cur), (c, n) in usage.items()]
     rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
     adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in adjust.items()]
     adjustments.sort(key=lambda a: (a.currency, a.line_item_type))

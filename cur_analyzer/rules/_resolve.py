@@ -1,9 +1,9 @@
 """How a billing line gets its value per dimension: the one resolver every report uses.
 
 ``LinePlan`` says what a set of dimensions needs from ``athena/attribution_lines.sql``: which columns to
-keep (the account, principal, service, region, usage type and day each fold away unless a dimension or a
-rules source reads them) and which tag lookups go in its ``MAX_SLOTS`` slots; and it resolves each row of
-it: a rules dimension to its first non-empty source, with ``attributed_via`` naming the source; a tag
+keep (the account, principal, service, region, usage type, product name and day each fold away unless a
+dimension or a rules source reads them) and which tag lookups go in its ``MAX_SLOTS`` slots; and it
+resolves each row of it: a rules dimension to its first non-empty source, with ``attributed_via`` naming the source; a tag
 dimension to its slot; any other dimension to its column through ``attribution.label``. ``attribute``
 turns the rows into ``Item``s, what shared-cost splits move and reports roll up.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, Dimension, label
+from cur_analyzer.attribution import PRODUCT_NAME_DIMS, UNALLOCATED, USAGE_LINE_TYPES, Dimension, label
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.rules._compiled import RuleDimension, Rules
 from cur_analyzer.rules._model import ZERO
@@ -32,6 +32,7 @@ _TOGGLES = {
     "service": "by_service",
     "region": "by_region",
     "usage_type": "by_usage_type",
+    "product_name": "by_product_name",
     "usage_date": "by_day",
 }
 
@@ -83,9 +84,11 @@ class LinePlan:
 
     @property
     def columns(self) -> frozenset[str]:
-        """The ``attribution_lines.sql`` columns the dimensions read: their own, the account an account map
-        looks up, the principal a pattern matches, the product code a shared-cost pool selects."""
+        """The ``attribution_lines.sql`` columns the dimensions read: their own (and the product name the
+        model of a Marketplace line is in), the account an account map looks up, the principal a pattern matches, the product code a shared-cost pool selects."""
         read = {d.engine_column for d in self.dims if d.kind not in ("tag", "rules")}
+        if any(d.kind in PRODUCT_NAME_DIMS for d in self.dims):
+            read.add("product_name")
         for d in self.rules_dims:
             for src in self.rules.dimensions[d.spec].sources:
                 if src.accounts is not None:
@@ -144,7 +147,7 @@ class LinePlan:
             if src.lookup is not None:
                 if src.kind == "aip_tag" and not self._is_aip(rec):
                     continue
-                value = rec.get(f"slot{self.slots[src.lookup]}")
+                value = _tag_value(rec, self.slots[src.lookup])
                 if value:
                     return value, src.via
             elif src.accounts is not None:
@@ -162,13 +165,39 @@ class LinePlan:
         if dim.kind == "rules":
             return self.resolve_rules(self.rules.dimensions[dim.spec], rec)
         if dim.kind == "tag":
-            return rec.get(f"slot{self.slots[(dim.tags_key or '', dim.resource_key or '')]}") or None, None
-        return label(dim, rec.get(dim.engine_column)), None
+            return _tag_value(rec, self.slots[(dim.tags_key or "", dim.resource_key or "")]), None
+        return label(dim, rec.get(dim.engine_column), rec.get("product_name")), None
 
     def resolve(self, rec: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
         """Values (``Unallocated`` where none) and ``attributed_via`` per dimension of one row."""
+        values, vias, _no_value = self.resolve_marked(rec)
+        return values, vias
+
+    def resolve_marked(
+        self, rec: Mapping[str, Any]
+    ) -> tuple[tuple[str, ...], tuple[str | None, ...], tuple[bool, ...]]:
+        """``resolve`` and, per dimension, whether the row has no value there: a value that is the text
+        "Unallocated" (a tag someone set to it) is a value like any other, not the Unallocated row."""
         pairs = [self.value(d, rec) for d in self.dims]
-        return tuple(v or UNALLOCATED for v, _ in pairs), tuple(via for _, via in pairs)
+        no_value = tuple(not v for v, _ in pairs)
+        return tuple(v or UNALLOCATED for v, _ in pairs), tuple(via for _, via in pairs), no_value
+
+    def blank_tag_lines(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """The usage lines whose value of some tag the dimensions read is only whitespace: no value."""
+        slots = sorted(set(self.slots.values()))
+        return sum(
+            int(rec["line_count"])
+            for rec in records
+            if rec["line_item_type"] in USAGE_LINE_TYPES
+            and any(isinstance(v, str) and v and not v.strip() for v in (rec.get(f"slot{i}") for i in slots))
+        )
+
+
+def _tag_value(rec: Mapping[str, Any], slot: int) -> str | None:
+    """A tag's value in one row's slot; empty or only whitespace is no value (a tag set to " " names no
+    team)."""
+    value = rec.get(f"slot{slot}")
+    return value if value and value.strip() else None
 
 
 def format_via(dims: Sequence[Dimension], vias: Sequence[str | None]) -> str | None:
@@ -194,16 +223,20 @@ class Item:
     line_item_type: str
     service: str | None
     usage: bool
+    #: per dimension, True where the lines have no value (the Unallocated row, whatever the value's text);
+    #: empty for a split's share, which always goes to a value
+    no_value: tuple[bool, ...] = ()
 
 
 def attribute(records: Iterable[Mapping[str, Any]], plan: LinePlan) -> list[Item]:
     """Resolve every ``attribution_lines.sql`` row; adjustment lines (not usage) get no values."""
     blank = tuple(UNALLOCATED for _ in plan.dims)
     none = tuple("unallocated" if d.kind == "rules" else None for d in plan.dims)
+    unset = tuple(True for _ in plan.dims)
     items = []
     for rec in records:
         usage = rec["line_item_type"] in USAGE_LINE_TYPES
-        values, vias = plan.resolve(rec) if usage else (blank, none)
+        values, vias, no_value = plan.resolve_marked(rec) if usage else (blank, none, unset)
         items.append(
             Item(
                 values,
@@ -214,6 +247,7 @@ def attribute(records: Iterable[Mapping[str, Any]], plan: LinePlan) -> list[Item
                 rec["line_item_type"] or "(blank)",
                 rec.get("service"),
                 usage,
+                no_value,
             )
         )
     return items

@@ -53,9 +53,15 @@ def allocate(amount: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decim
     return shares
 
 
+def _has_no_value(item: Item, k: int) -> bool:
+    """Do the lines have no value for dimension ``k``? Not a text match: a tag whose value is literally
+    "Unallocated" is a value."""
+    return item.no_value[k] if item.no_value else item.values[k] == UNALLOCATED
+
+
 def _pool_claims(rule: SharedCostRule, item: Item, split_dim: int) -> bool:
     if rule.pool.unallocated:
-        return item.usage and item.values[split_dim] == UNALLOCATED
+        return item.usage and _has_no_value(item, split_dim)
     if rule.pool.line_item_type is not None:
         return item.line_item_type in rule.pool.line_item_type
     return item.service in (rule.pool.product_code or [])
@@ -81,7 +87,7 @@ def _attributed_cost(rest: Sequence[Item], k: int) -> dict[str, dict[str, Decima
     """Usage cost per currency and value of dimension ``k`` before any split: what proportional follows."""
     base: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for item in rest:
-        if item.usage and item.values[k] != UNALLOCATED:
+        if item.usage and not _has_no_value(item, k):
             base[item.currency][item.values[k]] += item.cost
     return base
 
@@ -99,8 +105,8 @@ def _groups_by_currency(pool: Sequence[Item]) -> dict[str, list[_Group]]:
 def _weights(rule: SharedCostRule, base: Mapping[str, Decimal]) -> dict[str, Decimal]:
     if rule.method == "fixed":
         return dict(rule.percentages or {})
+    # the base holds values only (lines with no value are not in it), a team named "Unallocated" included
     candidates = list(rule.to) if rule.to is not None else sorted(base)
-    candidates = [v for v in candidates if v != UNALLOCATED]
     if rule.method == "even":
         return {v: Decimal(1) for v in candidates}
     weights = {v: base.get(v, ZERO) for v in candidates if base.get(v, ZERO) > 0}

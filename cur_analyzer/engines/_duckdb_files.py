@@ -1,0 +1,193 @@
+"""Which parquet files of a CUR 2.0 export the DuckDB engine reads: the files under the paths the user gave,
+less the ones each billing period's manifest says are no longer part of it.
+
+Data Exports rewrites a partition on every refresh and writes its manifest,
+``metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json``, listing the files that make up the month now.
+A file of an earlier refresh left beside them (a copy that did not delete, a ``CREATE_NEW_REPORT``
+export, a partial sync) holds the same lines again: read with the rest, it doubles the month. The shape
+read here (every other field is tolerated and left alone)::
+
+    {
+      "dataFiles": ["s3://<bucket>/<prefix>/<export>/data/BILLING_PERIOD=2026-10/<export>-00001.snappy.parquet", ...],
+      "columns": [{"name": "bill_bill_type", "type": "string"}, ...],   # not used
+      ...
+    }
+
+A file is matched by the part of its URI after ``data/BILLING_PERIOD=YYYY-MM/`` (its name within the
+partition). A manifest is data like the bill: it is read with the settings files' size cap, and its names
+are only compared with the files found in the partition, never opened, so no name reaches a file outside
+it. When a partition has a manifest, only the files it lists are read (the others are named in a note);
+a listed file that is missing is an error; without a manifest every file is read. Parquet files named one
+by one are read as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cur_analyzer.errors import UserInputError
+from cur_analyzer.period import PARTITION_RE
+from cur_analyzer.setting_files import MiB, load_json
+from cur_analyzer.text import shown, visible
+
+#: A manifest lists one URI per data file plus the export's columns: a few hundred KiB at most.
+MANIFEST_MAX_BYTES = 16 * MiB
+#: File names a note or an error lists before it says how many more there are.
+_NAMES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class CurFiles:
+    """The parquet files of one export, the billing period of each (None when not partitioned) and what
+    choosing them left out, as notes."""
+
+    files: tuple[Path, ...]
+    periods: tuple[str | None, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def partitioned(self) -> bool:
+        return all(p is not None for p in self.periods)
+
+
+def period_of(path: Path) -> str | None:
+    for part in reversed(path.parts[:-1]):
+        if m := PARTITION_RE.match(part):
+            return m.group(1)
+    return None
+
+
+def _partition_of(path: Path) -> Path | None:
+    """The ``data/BILLING_PERIOD=YYYY-MM`` folder holding a file in the S3 layout, else None."""
+    for folder in path.parents:
+        if PARTITION_RE.match(folder.name) and folder.parent.name == "data":
+            return folder
+    return None
+
+
+def _export_root(path: Path) -> Path:
+    """The folder holding ``data/`` for a file in the S3 layout (or the file's folder otherwise)."""
+    partition = _partition_of(path)
+    return partition.parent.parent if partition is not None else path.parent
+
+
+def _names(names: Sequence[str]) -> str:
+    shown_names = ", ".join(visible(n) for n in names[:_NAMES_SHOWN])
+    more = len(names) - _NAMES_SHOWN
+    return shown_names + (f" and {more} more" if more > 0 else "")
+
+
+def _manifest_of(partition: Path) -> Path | None:
+    """The partition's manifest: ``<export>-Manifest.json`` named for the export's folder, else the one
+    ``*-Manifest.json`` there (a copy may sit in a folder named otherwise); None when there is none."""
+    root = partition.parent.parent
+    folder = root / "metadata" / partition.name
+    named = folder / f"{root.name}-Manifest.json"
+    if named.is_file():
+        return named
+    found = sorted(p for p in folder.glob("*-Manifest.json") if p.is_file()) if folder.is_dir() else []
+    if len(found) > 1:
+        raise UserInputError(
+            f"CUR data {shown(folder)}: {len(found)} manifests ({_names([p.name for p in found])}); "
+            "a billing period has one"
+        )
+    return found[0] if found else None
+
+
+def _listed_names(manifest: Path, partition_name: str) -> set[str]:
+    """The names within the partition of the files the manifest lists."""
+    what = "CUR export manifest"
+    data = load_json(manifest, what, MANIFEST_MAX_BYTES)
+    uris = data.get("dataFiles") if isinstance(data, dict) else None
+    if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
+        raise UserInputError(f"{shown(manifest)}: not a {what}: dataFiles must be a list of S3 URIs")
+    marker = f"/data/{partition_name}/"
+    names = set()
+    for uri in uris:
+        _before, found, name = uri.rpartition(marker)
+        if not found or not name:
+            raise UserInputError(
+                f"{shown(manifest)}: the data file {visible(uri)} is not in the export's "
+                f"data/{partition_name}/ folder ({what})"
+            )
+        names.add(name)
+    return names
+
+
+def _current_in_partition(partition: Path, files: list[Path]) -> tuple[set[Path], str | None]:
+    """The partition's files its manifest lists (all of them without one) and a note naming the rest."""
+    manifest = _manifest_of(partition)
+    if manifest is None:
+        return set(files), None
+    listed = _listed_names(manifest, partition.name)
+    by_name = {f.relative_to(partition).as_posix(): f for f in files}
+    missing = sorted(listed - by_name.keys())
+    if missing:
+        raise UserInputError(
+            f"CUR data {shown(partition)}: {len(missing)} data file(s) its manifest {manifest.name} lists "
+            f"are missing ({_names(missing)}); copy the billing period again"
+        )
+    ignored = sorted(by_name.keys() - listed)
+    note = None
+    if ignored:
+        note = (
+            f"{partition.name}: {len(ignored)} parquet file(s) not listed in the export's manifest "
+            f"left out (a refresh replaced them): {_names(ignored)}"
+        )
+    return {by_name[n] for n in listed}, note
+
+
+def current_files(found: list[Path]) -> tuple[list[Path], list[str]]:
+    """The files found under a folder that make up the export now (each partition's manifest decides),
+    in their order, and a note per partition naming the files left out."""
+    by_partition: dict[Path, list[Path]] = {}
+    for f in found:
+        if (partition := _partition_of(f)) is not None:
+            by_partition.setdefault(partition, []).append(f)
+    kept: set[Path] = set()
+    notes = []
+    for partition, files in by_partition.items():
+        current, note = _current_in_partition(partition, files)
+        kept |= current
+        notes += [note] if note else []
+    return [f for f in found if f in kept or _partition_of(f) is None], notes
+
+
+def _found_under(p: Path) -> tuple[list[Path], list[str]]:
+    if p.is_file():
+        if p.suffix != ".parquet":
+            raise UserInputError(f"CUR data {p}: not a .parquet file", option="cur")
+        return [p], []
+    found = sorted(f for f in p.rglob("*.parquet") if "metadata" not in f.relative_to(p).parts)
+    if not found:
+        raise UserInputError(f"CUR data {p}: no CUR parquet files under this folder", option="cur")
+    files, notes = current_files(found)
+    if not files:
+        raise UserInputError(f"CUR data {p}: its manifests list none of its parquet files", option="cur")
+    return files, notes
+
+
+def resolve_cur(paths: Path | Sequence[Path]) -> CurFiles:
+    """Find the export's parquet files under the CUR paths the user gave."""
+    given = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    files: list[Path] = []
+    notes: list[str] = []
+    for p in given:
+        if not p.exists():
+            raise UserInputError(f"CUR data {p}: no such file or folder", option="cur")
+        found, found_notes = _found_under(p)
+        files += found
+        notes += found_notes
+    by_real_path: dict[Path, Path] = {}
+    for f in files:  # a file named twice (a folder and a file in it) is read once, not counted twice
+        by_real_path.setdefault(f.resolve(), f)
+    files = list(by_real_path.values())
+    roots = sorted({_export_root(f) for f in files if period_of(f)})
+    if len(roots) > 1:
+        listed = ", ".join(str(r) for r in roots[:5])
+        raise UserInputError(
+            f"the CUR paths hold {len(roots)} exports ({listed}); give one of them", option="cur"
+        )
+    return CurFiles(tuple(files), tuple(period_of(f) for f in files), tuple(dict.fromkeys(notes)))
