@@ -38,6 +38,21 @@ LOG_METERS = {
     "cache_write_tokens": "cache_write",
 }
 VIEWS = tuple(view.value for view in EstimateView)
+#: Why a call through an application inference profile has no price: the profile's model is unknown until
+#: the profiles are given. Estimate lists it as the unpriced reason, reconcile as the cause of the gap.
+PROFILE_NOT_RESOLVED = "application inference profile not in the profiles file"
+
+
+def unresolved_profiles_note(calls: int) -> str | None:
+    """One line saying how many calls went through application inference profiles nobody resolved, and
+    what resolves them; None when there were none."""
+    if not calls:
+        return None
+    word = "call" if calls == 1 else "calls"
+    return (
+        f"{calls:,} {word} through application inference profiles not priced ({PROFILE_NOT_RESOLVED}): "
+        "give the profiles file, or live to ask Bedrock for them"
+    )
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,7 @@ def price_buckets(
         if any(tokens.values()):
             if resolved.model is None:
                 reason = (
-                    "application inference profile not in the profiles file"
+                    PROFILE_NOT_RESOLVED
                     if resolved.via == "unknown profile"
                     else "model not in the model map"
                 )
@@ -103,8 +118,14 @@ def price_buckets(
                 for meter, n in tokens.items():
                     if not n:
                         continue
+                    # the rate in force on the usage day: a price change mid-month splits the month
                     rate = prices.rate_per_million(
-                        resolved.model.price_key, r["region"] or "*", meter, r["service_tier"], resolved.scope
+                        resolved.model.price_key,
+                        r["region"] or "*",
+                        meter,
+                        r["service_tier"],
+                        resolved.scope,
+                        r["day"],
                     )
                     if rate is None:
                         reason = f"no {meter} price for {resolved.model.price_key} ({r['service_tier']}, {resolved.scope})"
@@ -262,6 +283,9 @@ def build_estimate(
             "unpriced: "
             + "; ".join(f"{u['model']} ({u['reason']}, {u['invocations']} calls)" for u in unpriced)
         )
+    through_profiles = sum(u["invocations"] for u in unpriced if u["reason"] == PROFILE_NOT_RESOLVED)
+    if note := unresolved_profiles_note(through_profiles):
+        notes.append(note)
     notes.append(f"price table {prices.version}; cache writes priced at the 5-minute rate")
     return Estimate(month, view, columns, rows, total, invocations, unpriced, health, notes + engine.notes)
 

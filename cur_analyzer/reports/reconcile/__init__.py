@@ -12,13 +12,19 @@ much of the gap each cause explains:
 3. ``tier not in logs``: billed at a tier (batch, …) the logs never show for this bucket;
 4. ``cache tokens missing from logs``: a cache meter billed while the logs carry no cache tokens;
 5. ``model missing from price table``: logged tokens the price table cannot price;
+   ``application inference profile not in the profiles file``: calls through a profile the logs name only
+   by its ARN, so they are unpriced (estimate's words for it);
 6. ``1-hour cache-write rate``: 1-hour cache writes, which the log records as ordinary cache writes;
 7. ``cross-region rate``: billed at a scope (geo, global) other than the one logged;
 8. what is left: ``token counts differ`` when tokens disagree, else ``price table differs from bill``.
 
 Status: ``billed-only`` / ``logged-only`` when one side is empty, ``match`` within ``tolerance`` % of the
 bill, else ``over`` (estimate above bill) or ``under``; a mismatch in a month that is not final yet
-(no invoice id) is ``pending``, as the bill may still change.
+(no invoice id) is ``pending``, as the bill may still change. Two kinds of bucket are shown but never
+compared, nor counted in the gap: ``other-currency`` (billed in another currency than the price table's
+USD; money keeps its currency, the summary totals the bill per currency) and ``not-a-log-meter`` (model
+units, images, search units, AgentCore…: meters the invocation logs never count). The estimate prices each
+record at the rate in force on its usage day.
 
 The package splits by job: ``_model`` (vocabulary and types), ``_buckets`` (billed and logged sides),
 ``_explain`` (the causes of a bucket's gap), ``_rollup`` (rows, status and cause), ``_build`` (options,

@@ -3,53 +3,96 @@ records."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from cur_analyzer.attribution import OTHER_METER, UNALLOCATED, meter_of
 from cur_analyzer.bedrock.models import by_billing_name
-from cur_analyzer.bedrock.usage_types import parse_usage_type
+from cur_analyzer.bedrock.usage_types import UsageType, parse_usage_type
+from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 from cur_analyzer.reports.reconcile._model import ZERO, BilledPart, Bucket, LoggedPart, tokens_per_unit
 from cur_analyzer.rules import LinePlan
+
+
+@dataclass
+class LogSide:
+    """What the logs say beyond their buckets: who logged at all, and where calls went through application
+    inference profiles nobody resolved (day, account, region, caller: a bucket key's first four fields)."""
+
+    accounts: set[str] = field(default_factory=set)
+    unresolved_profiles: set[tuple] = field(default_factory=set)
+    unresolved_calls: int = 0
+
+
+def _model_of(ut: UsageType, usage_type: str) -> tuple[str | None, str]:
+    """The bucket's price key and model: the usage type itself for a meter the logs never count."""
+    if not ut.is_token_meter:
+        return None, usage_type
+    m = by_billing_name(ut.billing_name)
+    price_key = m.price_key if m else None
+    return price_key, price_key or (ut.billing_name or usage_type)
+
+
+def _bucket_for(buckets: dict, key: tuple, price_key: str | None, currency: str, log_meter: bool) -> Bucket:
+    """The bucket of ``key``; lines of the same key billed in a second currency get a bucket of their own,
+    so no bucket adds two currencies."""
+    bucket = buckets.get(key)
+    if bucket is None:
+        bucket = buckets[key] = Bucket(key, price_key, currency, log_meter)
+    elif bucket.currency != currency:
+        bucket = buckets.setdefault((*key, currency), Bucket(key, price_key, currency, log_meter))
+    return bucket
 
 
 def _billed_buckets(records: list[dict], plan: LinePlan, buckets: dict, notes: list[str]) -> None:
     unknown_units: set[str] = set()
     for r in records:
         ut = parse_usage_type(r["usage_type"])
-        # the meter a chargeback by meter shows: the one the invocation logs count tokens in
+        # the meter a chargeback by meter shows: the one the invocation logs count tokens in, else "other"
         meter = meter_of(ut)
-        if meter == OTHER_METER:
-            price_key, model = None, r["usage_type"]
-        else:
-            m = by_billing_name(ut.billing_name)
-            price_key = m.price_key if m else None
-            model = price_key or (ut.billing_name or r["usage_type"])
-        tier, scope, one_hour = ut.tier, ut.scope, ut.meter == "cache_write_1h"
+        price_key, model = _model_of(ut, r["usage_type"])
         per_unit = tokens_per_unit(r["pricing_unit"])
-        if per_unit is None:
+        if per_unit is None and meter != OTHER_METER:
             unknown_units.add(str(r["pricing_unit"]))
         tokens = (r["usage_amount"] or ZERO) * (per_unit or 1)
         key = (r["day"], r["account_id"], r["region"], r["principal"] or UNALLOCATED, model, meter)
-        bucket = buckets.setdefault(key, Bucket(key, price_key))
+        # a line without a currency is not taken for the estimate's: it is shown, not compared
+        currency = r["currency"] or "(no currency)"
+        bucket = _bucket_for(buckets, key, price_key, currency, ut.is_token_meter)
         bucket.billed.append(
-            BilledPart(bool(r["hour_logged"]), tier, scope, one_hour, tokens, r["billed_cost"] or ZERO)
+            BilledPart(
+                bool(r["hour_logged"]),
+                ut.tier,
+                ut.scope,
+                ut.meter == "cache_write_1h",
+                tokens,
+                r["billed_cost"] or ZERO,
+                r["resource_kind"] == "aip",
+            )
         )
-        line = {**r, "account": r["account_id"]}
-        for d in plan.dims:
-            if d.kind not in ("tag", "rules"):
-                continue  # the bucket's key holds the others
-            value, _via = plan.value(d, line)
-            if value:
-                bucket.tags[d.spec].add(value)
+        _add_tags(bucket, plan, {**r, "account": r["account_id"]})
     if unknown_units:
         notes.append(f"usage amounts in unknown pricing units {sorted(unknown_units)} were taken as tokens")
 
 
-def _logged_buckets(priced: list, buckets: dict) -> set[str]:
-    """Adds the logged side; returns the accounts that wrote any log record."""
-    accounts: set[str] = set()
+def _add_tags(bucket: Bucket, plan: LinePlan, line: dict) -> None:
+    for d in plan.dims:
+        if d.kind not in ("tag", "rules"):
+            continue  # the bucket's key holds the others
+        value, _via = plan.value(d, line)
+        if value:
+            bucket.tags[d.spec].add(value)
+
+
+def _logged_buckets(priced: list, buckets: dict) -> LogSide:
+    """Adds the logged side; returns who logged and where application inference profiles went unresolved."""
+    side = LogSide()
     for b in priced:
-        accounts.add(b.account_id)
+        side.accounts.add(b.account_id)
         if b.error_code:
             continue
+        if b.unpriced_reason == PROFILE_NOT_RESOLVED:
+            side.unresolved_profiles.add((b.day, b.account_id, b.region, b.principal or UNALLOCATED))
+            side.unresolved_calls += b.invocations
         model = b.resolved.model.price_key if b.resolved.model else (b.resolved.base_model_id or b.model_id)
         for meter, n in b.tokens.items():
             if not n:
@@ -59,5 +102,6 @@ def _logged_buckets(priced: list, buckets: dict) -> set[str]:
                 key, Bucket(key, b.resolved.model.price_key if b.resolved.model else None)
             )
             cost = b.costs.get(meter)
-            bucket.logged.append(LoggedPart(b.service_tier, b.resolved.scope, n, cost))
-    return accounts
+            reason = b.unpriced_reason if cost is None else None
+            bucket.logged.append(LoggedPart(b.service_tier, b.resolved.scope, n, cost, reason))
+    return side

@@ -12,10 +12,22 @@ from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports._lines import month_is_final
 from cur_analyzer.reports.chargeback import check_month
-from cur_analyzer.reports.estimate import LogWindow, malformed_note, price_buckets, usable_rows
+from cur_analyzer.reports.estimate import (
+    LogWindow,
+    malformed_note,
+    price_buckets,
+    unresolved_profiles_note,
+    usable_rows,
+)
 from cur_analyzer.reports.reconcile._buckets import _billed_buckets, _logged_buckets
 from cur_analyzer.reports.reconcile._explain import _explain
-from cur_analyzer.reports.reconcile._model import LOGGED_KINDS, Bucket, Reconciliation
+from cur_analyzer.reports.reconcile._model import (
+    ESTIMATE_CURRENCY,
+    LOGGED_KINDS,
+    NOT_A_LOG_METER,
+    Bucket,
+    Reconciliation,
+)
 from cur_analyzer.reports.reconcile._rollup import _roll_up
 from cur_analyzer.rules import LinePlan, Rules
 
@@ -52,7 +64,9 @@ def build_reconciliation(
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
-    accounts = _logged_buckets(priced, buckets)
+    logs = _logged_buckets(priced, buckets)
+    if note := unresolved_profiles_note(logs.unresolved_calls):
+        notes.append(note)
     final = month_is_final(
         engine,
         month,
@@ -60,11 +74,12 @@ def build_reconciliation(
         sum(int(r["invoiced_lines"]) for r in billed),
     )
     for b in buckets.values():
-        _explain(b, accounts, prices, tolerance)
+        _explain(b, logs, prices, tolerance)
     rows = _roll_up(list(buckets.values()), dims, plan, tolerance, final)
     if not final:
         notes.append(f"{month} is not final: mismatches are 'pending' until AWS closes the month")
     notes.append(f"price table {prices.version}; tolerance {tolerance}% of the billed cost")
+    notes += _not_compared_notes(buckets.values())
     return Reconciliation(
         month,
         tuple(d.spec for d in dims),
@@ -75,6 +90,31 @@ def build_reconciliation(
         notes + engine.notes,
         malformed,
     )
+
+
+def _not_compared_notes(buckets) -> list[str]:
+    """What the comparison left out, in words: bills in another currency, meters the logs never count."""
+    other: dict[str, Decimal] = {}
+    meters: dict[str, Decimal] = {}
+    for b in buckets:
+        reason = b.not_compared
+        if reason is None:
+            continue
+        into = meters if reason == NOT_A_LOG_METER else other
+        into[b.currency] = into.get(b.currency, Decimal(0)) + b.billed_cost
+    notes = []
+    if other:
+        billed = ", ".join(f"{c} {a:.2f}" for c, a in sorted(other.items()))
+        notes.append(
+            f"billed in {billed}: not compared, the estimate is in {ESTIMATE_CURRENCY} (the price table's)"
+        )
+    if meters:
+        billed = ", ".join(f"{c} {a:.2f}" for c, a in sorted(meters.items()))
+        notes.append(
+            f"billed {billed} at meters the invocation logs never count (model units, images, search "
+            "units…): not compared"
+        )
+    return notes
 
 
 def _parse_by(spec: str, rules: Rules | None) -> Dimension:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import PRINCIPAL_GRAINS
 from cur_analyzer.reports._view import ReportModel
+from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
@@ -26,6 +27,7 @@ CAUSES = (
     "tier not in logs",
     "cache tokens missing from logs",
     "model missing from price table",
+    PROFILE_NOT_RESOLVED,
     "1-hour cache-write rate",
     "cross-region rate",
     "token counts differ",
@@ -33,7 +35,14 @@ CAUSES = (
 )
 #: Batch inference jobs write their output to S3, never to the model invocation log.
 NEVER_LOGGED_TIERS = frozenset({"batch"})
-STATUSES = ("match", "over", "under", "billed-only", "logged-only", "pending")
+#: The price table's currency, so the estimate's: a bucket billed in another one is not compared.
+ESTIMATE_CURRENCY = "USD"
+#: Statuses of buckets that are not compared with the estimate: billed in another currency than the price
+#: table's, or at a meter (model units, images, search units, AgentCore…) the invocation logs never count.
+OTHER_CURRENCY = "other-currency"
+NOT_A_LOG_METER = "not-a-log-meter"
+NOT_COMPARED = (OTHER_CURRENCY, NOT_A_LOG_METER)
+STATUSES = ("match", "over", "under", "billed-only", "logged-only", "pending", *NOT_COMPARED)
 _UNIT_TOKENS = {"1k tokens": 1_000, "1m tokens": 1_000_000, "tokens": 1, "1 tokens": 1}
 
 
@@ -50,6 +59,7 @@ class BilledPart:
     one_hour: bool
     tokens: Decimal
     cost: Decimal
+    aip: bool = False  # billed through an application inference profile
 
 
 @dataclass
@@ -58,16 +68,26 @@ class LoggedPart:
     scope: str
     tokens: int
     cost: Decimal | None  # None: unpriced
+    unpriced_reason: str | None = None
 
 
 @dataclass
 class Bucket:
     key: tuple[str, ...]  # BUCKET_FIELDS
     price_key: str | None
+    currency: str = ESTIMATE_CURRENCY  # the bill's; a logged-only bucket has the estimate's
+    log_meter: bool = True  # a meter the invocation logs count tokens in
     billed: list[BilledPart] = field(default_factory=list)
     logged: list[LoggedPart] = field(default_factory=list)
     tags: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     explained: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def not_compared(self) -> str | None:
+        """Why the bucket is not compared with the estimate (a status), or None when it is."""
+        if not self.log_meter:
+            return NOT_A_LOG_METER
+        return OTHER_CURRENCY if self.currency != ESTIMATE_CURRENCY else None
 
     @property
     def billed_cost(self) -> Decimal:
@@ -96,14 +116,31 @@ class ReconcileRow:
     explained: dict[str, Decimal]
     status: str
     cause: str
+    currency: str = ESTIMATE_CURRENCY  # of the billed cost; the estimate is in ESTIMATE_CURRENCY
 
     @property
-    def delta(self) -> Decimal:
-        return self.estimated_cost - self.billed_cost
+    def compared(self) -> bool:
+        return self.status not in NOT_COMPARED
+
+    @property
+    def delta(self) -> Decimal | None:
+        """Estimate − bill; None when the two are not compared (other currency, a meter logs never count)."""
+        return self.estimated_cost - self.billed_cost if self.compared else None
 
     @property
     def delta_pct(self) -> Decimal | None:
-        return None if not self.billed_cost else (self.delta / self.billed_cost * 100)
+        delta = self.delta
+        return None if delta is None or not self.billed_cost else (delta / self.billed_cost * 100)
+
+    @property
+    def gap(self) -> Decimal | None:
+        """Bill − estimate, the amount the causes explain; None when not compared."""
+        return None if self.delta is None else -self.delta
+
+    @property
+    def unexplained(self) -> Decimal | None:
+        gap = self.gap
+        return None if gap is None else gap - sum(self.explained.values(), ZERO)
 
 
 @dataclass
@@ -119,12 +156,39 @@ class Reconciliation(ReportModel):
     malformed_log_records: dict[str, int] = field(default_factory=dict)
 
     @property
+    def compared_buckets(self) -> list[Bucket]:
+        return [b for b in self.buckets if b.not_compared is None]
+
+    @property
     def billed_cost(self) -> Decimal:
-        return sum((b.billed_cost for b in self.buckets), ZERO)
+        """The billed cost compared with the estimate (in ``ESTIMATE_CURRENCY``, log meters only)."""
+        return sum((b.billed_cost for b in self.compared_buckets), ZERO)
 
     @property
     def estimated_cost(self) -> Decimal:
-        return sum((b.estimated_cost for b in self.buckets), ZERO)
+        """The estimate compared with the bill (``billed_cost``'s buckets)."""
+        return sum((b.estimated_cost for b in self.compared_buckets), ZERO)
+
+    def billed_totals(self) -> dict[str, Decimal]:
+        """Every billed cost per currency, compared or not (as chargeback's ``totals()``)."""
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for b in self.buckets:
+            if b.billed:
+                out[b.currency] += b.billed_cost
+        return dict(sorted(out.items()))
+
+    def not_compared(self) -> list[dict[str, Any]]:
+        """The billed cost left out of the comparison, per reason (a status) and currency, with the
+        estimate of the same buckets (in ``ESTIMATE_CURRENCY``)."""
+        acc: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        for b in self.buckets:
+            if reason := b.not_compared:
+                acc[(reason, b.currency)][0] += b.billed_cost
+                acc[(reason, b.currency)][1] += b.estimated_cost
+        return [
+            {"status": reason, "currency": currency, "billed_cost": billed, "estimated_cost": estimated}
+            for (reason, currency), (billed, estimated) in sorted(acc.items())
+        ]
 
     def explained_by_cause(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -141,7 +205,7 @@ class Reconciliation(ReportModel):
 
     @property
     def mismatched(self) -> list[ReconcileRow]:
-        return [r for r in self.rows if r.status != "match"]
+        return [r for r in self.rows if r.compared and r.status != "match"]
 
     def as_table(self) -> Tabular:
         # imported here: the renderer imports this model

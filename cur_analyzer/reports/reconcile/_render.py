@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.reports.reconcile._model import ZERO, Reconciliation
+from cur_analyzer.reports.reconcile._model import ESTIMATE_CURRENCY, ZERO, Reconciliation
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
@@ -19,6 +19,8 @@ def document(rec: Reconciliation) -> dict[str, Any]:
         "final": rec.final,
         "by": list(rec.by),
         "tolerance_pct": rec.tolerance_pct,
+        # the estimate (the price table) is in this currency; each row says the currency of its bill
+        "estimated_currency": ESTIMATE_CURRENCY,
         "rows": [
             {
                 **r.values,
@@ -26,21 +28,27 @@ def document(rec: Reconciliation) -> dict[str, Any]:
                 "billed_tokens": r.billed_tokens,
                 "estimated_cost": r.estimated_cost,
                 "billed_cost": r.billed_cost,
+                "currency": r.currency,
                 "delta": r.delta,
                 "delta_pct": r.delta_pct,
                 "status": r.status,
                 "cause": r.cause,
                 "explained": r.explained,
+                "unexplained": r.unexplained,
             }
             for r in rec.rows
         ],
         "summary": {
+            # the compared part: billed in the estimate's currency, at meters the logs count
+            "currency": ESTIMATE_CURRENCY,
             "estimated_cost": rec.estimated_cost,
             "billed_cost": rec.billed_cost,
             "gap": gap,
             "explained": causes,
             "unexplained": gap - sum(causes.values(), ZERO),
             "statuses": rec.status_counts(),
+            "billed_by_currency": rec.billed_totals(),
+            "not_compared": rec.not_compared(),
         },
         "malformed_log_records": rec.malformed_log_records,
         "notes": rec.notes,
@@ -51,12 +59,14 @@ def tabular(rec: Reconciliation) -> Tabular:
     from cur_analyzer.reports._view import Tabular
 
     dims = list(rec.by)
+    currency = ["currency"] if {r.currency for r in rec.rows} - {ESTIMATE_CURRENCY} else []
     columns = [
         *dims,
         "estimated_tokens",
         "billed_tokens",
         "estimated_cost",
         "billed_cost",
+        *currency,
         "delta",
         "delta_pct",
         "status",
@@ -69,6 +79,7 @@ def tabular(rec: Reconciliation) -> Tabular:
             "billed_tokens": int(r.billed_tokens),
             "estimated_cost": r.estimated_cost,
             "billed_cost": r.billed_cost,
+            **({"currency": r.currency} if currency else {}),
             "delta": r.delta,
             "delta_pct": "" if r.delta_pct is None else f"{r.delta_pct:.1f}%",
             "status": r.status,
@@ -79,8 +90,10 @@ def tabular(rec: Reconciliation) -> Tabular:
     gap = rec.billed_cost - rec.estimated_cost
     causes = rec.explained_by_cause()
     footer = [
-        f"{rec.month}: billed {rec.billed_cost:.2f}, estimated {rec.estimated_cost:.2f}, gap {gap:.2f} "
-        f"(billed − estimated); {sum(1 for r in rec.rows if r.status == 'match')} of {len(rec.rows)} rows match"
+        f"{rec.month}: billed {ESTIMATE_CURRENCY} {rec.billed_cost:.2f}, estimated {rec.estimated_cost:.2f}, "
+        f"gap {gap:.2f} "
+        f"(billed − estimated); {sum(1 for r in rec.rows if r.status == 'match')} of "
+        f"{sum(1 for r in rec.rows if r.compared)} compared rows match"
     ]
     footer += [f"  {cause}: explains {amount:.4f}" for cause, amount in causes.items()]
     footer.append(f"  unexplained: {gap - sum(causes.values(), ZERO):.4f}")
@@ -95,8 +108,18 @@ def tabular(rec: Reconciliation) -> Tabular:
                 dims[0]: "Total",
                 "estimated_cost": rec.estimated_cost,
                 "billed_cost": rec.billed_cost,
+                **({"currency": ESTIMATE_CURRENCY} if currency else {}),
                 "delta": rec.estimated_cost - rec.billed_cost,
-            }
+            },
+            # what the total leaves out, per reason and currency: never added to it
+            *(
+                {
+                    dims[0]: f"Not compared ({n['status']})",
+                    "billed_cost": n["billed_cost"],
+                    **({"currency": n["currency"]} if currency else {}),
+                }
+                for n in rec.not_compared()
+            ),
         ],
         footer=footer,
         document=document(rec),

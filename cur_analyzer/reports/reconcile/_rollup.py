@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from cur_analyzer.attribution import DAY, UNALLOCATED, Dimension
+from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, CAUSES, ZERO, Bucket, ReconcileRow
 from cur_analyzer.rules import LinePlan
 
@@ -29,12 +30,21 @@ def _status(
     return status if final else "pending"
 
 
-def _cause(explained: dict[str, Decimal], status: str) -> str:
+def _cause(explained: dict[str, Decimal], status: str, members: list[Bucket]) -> str:
     if status == "match":
         return ""
     if not explained:
-        return "month not final" if status == "pending" else ""
+        return _unpriced_cause(members) or ("month not final" if status == "pending" else "")
     return max(explained, key=lambda c: abs(explained[c]))
+
+
+def _unpriced_cause(members: list[Bucket]) -> str:
+    """Why logged tokens have no estimate: the unresolved profile when that is the reason, else the model
+    missing from the price table; "" when every logged token is priced."""
+    reasons = {p.unpriced_reason for b in members for p in b.logged if p.cost is None}
+    if not reasons:
+        return ""
+    return PROFILE_NOT_RESOLVED if PROFILE_NOT_RESOLVED in reasons else "model missing from price table"
 
 
 def _line_of(b: Bucket) -> dict[str, str | None]:
@@ -65,11 +75,12 @@ def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
 def _roll_up(
     buckets: list[Bucket], dims: list[Dimension], plan: LinePlan, tolerance: Decimal, final: bool
 ) -> list[ReconcileRow]:
-    groups: dict[tuple[str, ...], list[Bucket]] = defaultdict(list)
+    # a row adds money of one currency, and compared buckets only with compared ones
+    groups: dict[tuple, list[Bucket]] = defaultdict(list)
     for b in buckets:
-        groups[tuple(_value(b, d, plan) for d in dims)].append(b)
+        groups[(tuple(_value(b, d, plan) for d in dims), b.currency, b.not_compared)].append(b)
     rows = []
-    for values, members in groups.items():
+    for (values, currency, not_compared), members in groups.items():
         summed: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for b in members:
             for c, a in b.explained.items():
@@ -80,7 +91,7 @@ def _roll_up(
         bil_t = sum((b.billed_tokens for b in members), ZERO)
         est = sum((b.estimated_cost for b in members), ZERO)
         bil = sum((b.billed_cost for b in members), ZERO)
-        status = _status(est_t, bil_t, est, bil, tolerance, final)
+        status = not_compared or _status(est_t, bil_t, est, bil, tolerance, final)
         rows.append(
             ReconcileRow(
                 dict(zip([d.spec for d in dims], values, strict=True)),
@@ -90,8 +101,16 @@ def _roll_up(
                 bil,
                 {c: a for c, a in explained.items() if a},
                 status,
-                _cause(explained, status),
+                "" if not_compared else _cause(explained, status, members),
+                currency,
             )
         )
-    rows.sort(key=lambda r: (r.status == "match", -abs(r.delta), tuple(r.values.values())))
+    rows.sort(
+        key=lambda r: (
+            (r.status == "match", not r.compared),
+            -abs(r.billed_cost if r.delta is None else r.delta),
+            tuple(r.values.values()),
+            r.currency,
+        )
+    )
     return rows
