@@ -128,6 +128,7 @@ RUN: dict[str, Run] = {
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by iamPrincipal/team --by iamPrincipal/cost-center": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by tag/team": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by role --format xlsx --output october.xlsx": Run(),
+    "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by meter-class": Run(),
     # Estimated vs billed
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view models": Run(),
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view prompts": Run(),
