@@ -32,9 +32,17 @@ WithLogsOpt = Annotated[
 ]
 
 
-def _options(report: SqlReport, by, require, service, cost_basis, view, with_logs) -> dict:  # noqa: ANN001
+def _options(
+    report: SqlReport,
+    by: list[str] | None,
+    require: list[str] | None,
+    service: ServiceScope,
+    cost_basis: CostBasis,
+    view: EstimateView,
+    with_logs: bool,
+) -> dict:
     """The options ``report``'s Analyzer method takes, from those given (the rest keep its defaults)."""
-    given: dict = {}
+    given: dict[str, object] = {}
     if report in (SqlReport.CHARGEBACK, SqlReport.RECONCILE, SqlReport.ALERTS) and by:
         given["by"] = by
     if report in (SqlReport.CHARGEBACK, SqlReport.COVERAGE, SqlReport.CHECK):
