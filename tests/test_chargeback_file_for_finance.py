@@ -89,20 +89,39 @@ def test_parquet_keeps_money_as_decimal(export, tmp_path):
     assert sum(table.column("cost").to_pylist()) == TOTAL
 
 
-def test_xlsx_opens_in_excel_with_the_same_rows(export, tmp_path):
+def test_xlsx_rows_sum_to_the_invoice_and_its_total_row_says_so(export, tmp_path):
     from openpyxl import load_workbook
 
     out = tmp_path / "october.xlsx"
     invoke(export, "--by", "session", "-f", "xlsx", "-o", str(out))
     ws = load_workbook(out).active
     header = [c.value for c in ws[1]]
-    costs = [Decimal(str(row[header.index("cost")])) for row in ws.iter_rows(min_row=2, values_only=True)]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    total_at = next(i for i, row in enumerate(rows) if row[0] == "Total")
+    costs = [Decimal(str(row[header.index("cost")])) for row in rows[:total_at]]
     assert sum(costs) == TOTAL
-    assert {row[0] for row in ws.iter_rows(min_row=2, values_only=True)} >= {
-        "alice",
-        "session-1",
-        "session-2",
-    }
+    assert Decimal(str(rows[total_at][header.index("cost")])) == TOTAL
+    assert {row[0] for row in rows[:total_at]} >= {"alice", "session-1", "session-2"}
+
+
+def test_a_finance_reader_gets_a_sheet_ready_to_sort_and_sum(export, tmp_path):
+    """Money cells are numbers shown with 2 places, the headings stay in view, a filter covers the rows,
+    the columns are wide enough for an ARN, and the Total row is bold."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "october.xlsx"
+    invoke(export, "--by", "principal", "-f", "xlsx", "-o", str(out))
+    ws = load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    cost = header.index("cost") + 1
+    first = ws.cell(row=2, column=cost)
+    assert isinstance(first.value, int | float) and first.number_format == "#,##0.00"
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    longest_arn = max(len(str(r[0])) for r in ws.iter_rows(min_row=2, values_only=True) if r[0])
+    assert ws.column_dimensions["A"].width >= min(longest_arn, 70)
+    total = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Total")
+    assert total[0].font.bold
 
 
 def test_markdown_and_table_round_money_to_the_precision_asked(export):

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cur_analyzer.cli import app
-from cur_analyzer.render._pack_xlsx import MONEY_FORMAT, SHEET_NAMES
+from cur_analyzer.render._pack_xlsx import SHEET_NAMES
+from cur_analyzer.render._workbook import DATE_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
@@ -139,11 +140,20 @@ def test_the_reconciliation_and_budget_sheets_match_the_model(workbook, pack):
     assert spend == statuses
 
 
-def test_coverage_percentages_are_numbers(workbook, pack):
+def test_coverage_percentages_are_real_percentages(workbook, pack):
+    """16.9 % is stored as 0.169 and shown as a percentage, so it sorts, sums and charts as one."""
     _, cells = column(workbook["Coverage"], "coverage %")
-    assert all(isinstance(c.value, int | float) and c.number_format == '0.0"%"' for _, c in cells)
+    assert all(isinstance(c.value, int | float) and c.number_format == PERCENT_FORMAT for _, c in cells)
     (team_rules,) = [r for r in pack.coverage.totals() if r.key == "team" and r.source == "rules"]
-    assert any(Decimal(str(c.value)) == team_rules.pct for _, c in cells)
+    assert any(Decimal(str(c.value)) == team_rules.pct / 100 for _, c in cells)
+
+
+def test_the_daily_sheet_holds_days_as_dates(workbook):
+    import datetime as dt
+
+    _, cells = column(workbook["Daily"], "day")
+    days = [c for _, c in cells if isinstance(c.value, dt.datetime | dt.date)]
+    assert len(days) >= 28 and all(c.number_format == DATE_FORMAT for c in days)
 
 
 def test_without_logs_the_reconciliation_sheet_says_why(tmp_path):

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -14,7 +13,8 @@ from typing import Any
 
 from cur_analyzer.choices import OutputFormat
 from cur_analyzer.errors import UserInputError, exit_code_for
-from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines, xlsx_safe
+from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines
+from cur_analyzer.render._workbook import SheetTable, notes_sheet, sheet_name, write_table
 from cur_analyzer.reports._view import Tabular, json_default
 
 FORMATS = tuple(fmt.value for fmt in OutputFormat)
@@ -83,26 +83,23 @@ def _parquet(t: Tabular) -> bytes:
 
 
 def _xlsx(t: Tabular) -> bytes:
+    """One sheet holding the table (and its Total rows), a second holding the notes."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
-    # Excel refuses a sheet name with any of []:*?/\ or longer than 31 characters
-    ws.title = re.sub(r"[\[\]:*?/\\]", "-", visible(t.title or "report"))[:31].strip("'") or "report"
-    ws.append([xlsx_safe(c) for c in t.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in t.rows:
-        ws.append([xlsx_safe(row.get(c)) for c in t.columns])
-    for i, c in enumerate(t.columns, start=1):
-        if c in t.money_columns:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.number_format = "#,##0.00########"
-    if t.footer:
-        notes = wb.create_sheet("notes")
-        for n in t.footer:
-            notes.append([xlsx_safe(n)])
+    taken: set[str] = set()
+    ws.title = sheet_name(t.title or "report", taken)
+    table = SheetTable(
+        t.columns,
+        t.rows,
+        summary_rows=t.summary_rows,
+        money_columns=t.money_columns,
+        percent_columns=t.percent_columns,
+        date_columns=t.date_columns,
+    )
+    write_table(ws, table)
+    notes_sheet(wb, t.footer, taken, "notes")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -21,6 +21,9 @@ class Tabular:
     columns: list[str]
     rows: list[dict[str, Any]]  # money as Decimal
     money_columns: tuple[str, ...] = ()
+    #: Columns holding percentage points (16.9 means 16.9 %) and days: a workbook shows them as such.
+    percent_columns: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()
     #: Rows shown after a rule in human formats only (e.g. a Total line); data formats leave them out.
     summary_rows: list[dict[str, Any]] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
