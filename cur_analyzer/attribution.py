@@ -110,8 +110,13 @@ def parse_dimension(spec: str, rules_dimensions: Collection[str] = ()) -> Dimens
     raise UserInputError(
         f"{spec!r} is not a dimension; use one of {', '.join(SIMPLE_DIMS)}, "
         "iamPrincipal/<key>, tag/<key>, accountTag/<key>"
-        + (f" or a rules-file dimension ({', '.join(rules_dimensions)})" if rules_dimensions else ""),
+        + (
+            f" or a rules-file dimension ({', '.join(rules_dimensions)})"
+            if rules_dimensions
+            else f", or give a rules file that defines {spec!r}"
+        ),
         option="by",
+        fixed_by=None if rules_dimensions else "rules",
     )
 
 

@@ -25,13 +25,16 @@ INTERRUPTED = 130
 
 class CurAnalyzerError(Exception):
     """``option``: the input the error is about, named as its setting or command-line option is, without
-    dashes (``cur``, ``month``, ``cost-basis``); None when the message needs no input named."""
+    dashes (``cur``, ``month``, ``cost-basis``); None when the message needs no input named. ``fixed_by``:
+    another input that would fix it, named the same way (``--by team`` fails for want of ``rules``); the
+    command line names its flag at the end of the line when the command has one."""
 
     exit_code = THRESHOLD_FAILED
 
-    def __init__(self, message: str, *, option: str | None = None):
+    def __init__(self, message: str, *, option: str | None = None, fixed_by: str | None = None):
         super().__init__(message)
         self.option = option
+        self.fixed_by = fixed_by
 
 
 class UserInputError(CurAnalyzerError):

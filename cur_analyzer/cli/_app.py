@@ -167,7 +167,9 @@ def error_line(error: BaseException) -> tuple[int, str]:
     if code == BUG:
         return code, f"{line} (run with --debug for the traceback)"
     flag = _flag_for(getattr(error, "option", None))
-    return code, f"{flag}: {line}" if flag else line
+    line = f"{flag}: {line}" if flag else line
+    fix = _flag_for(getattr(error, "fixed_by", None))
+    return code, f"{line} (see {fix})" if fix else line
 
 
 def _flag_for(option: str | None) -> str | None:

@@ -50,10 +50,14 @@ def connect(settings: Any, cur: Any = None, on_progress: Any = None, logs: Any =
 
         cur_source, log_source = cur or settings.cur, logs or settings.logs
         if not cur_source and not log_source:
+            # a report reads the CUR, the invocation logs or both: the line names both inputs, and the
+            # command line adds the flag of whichever the command has
             raise UserInputError(
-                "no CUR data: give the CUR export's folder or parquet files, or set CUR_ANALYZER_CUR "
-                "(or use the athena engine)",
+                "no data to read: give the CUR export's folder or parquet files (setting `cur`, "
+                "CUR_ANALYZER_CUR) or the invocation logs' folder (setting `logs`, CUR_ANALYZER_LOGS), "
+                "or use the athena engine",
                 option="cur",
+                fixed_by="logs",
             )
         return DuckDBEngine(cur_source, logs=log_source, on_progress=on_progress)
     if settings.engine == "athena":
