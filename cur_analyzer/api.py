@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cur_analyzer.config import Settings
     from cur_analyzer.engines import Engine
     from cur_analyzer.engines.dry import RecordedQuery
+    from cur_analyzer.granularity import Granularity
     from cur_analyzer.reports.alerts import Alerts
     from cur_analyzer.reports.chargeback import Chargeback
     from cur_analyzer.reports.coverage import Coverage
@@ -51,8 +52,8 @@ LIVE_PROFILES = "live"
 
 class _RememberingEngine:
     """The engine as reports see it, remembering for the Analyzer's lifetime what does not change while it
-    looks: the periods present, the capabilities, and whether a period is final. Every report asks; only
-    the first question reaches the data."""
+    looks: the periods present, the capabilities, and a period's status (whether it is final, how finely
+    the export cuts its lines). Every report asks; only the first question reaches the data."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
@@ -189,6 +190,13 @@ class Analyzer:
         from cur_analyzer.reports.chargeback import month_is_final
 
         return month_is_final(self.engine, str(BillingPeriod.parse(period)))
+
+    def granularity(self, period: str | BillingPeriod) -> Granularity:
+        """How finely the export cuts the period's lines in time: hourly, daily or monthly (told from its
+        usage lines; asked once per period, with whether it is final)."""
+        from cur_analyzer.granularity import granularity_of
+
+        return granularity_of(self.engine, self._month(period))
 
     # --- one method per report -------------------------------------------------------------------------
     # Each reads its reference inputs (rules, prices, profiles) before the data, so a bad file is said

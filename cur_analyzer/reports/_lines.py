@@ -2,8 +2,9 @@
 
 ``MonthLines.read`` asks for the lines at the grain a set of dimensions needs (``rules.LinePlan`` folds
 away every column none of them reads); ``chargeback(dims)`` groups them by any of those dimensions,
-``daily()`` by usage day, and ``final`` says whether the month is final from the same rows. A chargeback
-reads the lines for its own dimensions; the monthly pack reads them once for every view it shows.
+``daily()`` by usage day, ``final`` says whether the month is final from the same rows, and ``tells_days``
+whether the export has days at all (a monthly export does not). A chargeback reads the lines for its own
+dimensions; the monthly pack reads them once for every view it shows.
 
 ``month_is_final`` is the one rule of a final month: every line carries an invoice id.
 """
@@ -72,6 +73,16 @@ class MonthLines:
         params = plan.params(month, service, cost_basis, by_day=by_day)
         records = engine.query("attribution_lines", params).to_pylist()
         return cls(engine, month, service, cost_basis, plan, caps, records)
+
+    @cached_property
+    def tells_days(self) -> bool:
+        """Does the export say this month's spend per day (not a monthly export)? Said from the usage days
+        of these lines when they hold more than one (read ``by_day`` or for a day dimension), else from the
+        month's status (``granularity.tells_days``)."""
+        from cur_analyzer.granularity import tells_days
+
+        days = (r.get("usage_date") for r in self.records if r["line_item_type"] in USAGE_LINE_TYPES)
+        return tells_days(self.engine, self.month, days)
 
     @cached_property
     def final(self) -> bool:

@@ -17,10 +17,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cur_analyzer import schema
-from cur_analyzer.attribution import PRINCIPAL_GRAINS, UNALLOCATED, Dimension, parse_dimension, validate_month
+from cur_analyzer.attribution import (
+    DAY,
+    PRINCIPAL_GRAINS,
+    UNALLOCATED,
+    Dimension,
+    parse_dimension,
+    validate_month,
+)
 from cur_analyzer.choices import CostBasis, ServiceScope
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.granularity import refuse_days
 from cur_analyzer.reports._lines import MonthLines
 
 # api and doctor ask whether a month is final here; the rule lives in reports._lines
@@ -155,7 +163,10 @@ def build_chargeback(
     dims = [parse_dimension(spec, rules_names) for spec in (by or ("principal",))]
     check_month(engine, month)
     _check_dimensions(dims, engine.capabilities())
-    return MonthLines.read(engine, month, dims, rules, service, cost_basis).chargeback(dims)
+    lines = MonthLines.read(engine, month, dims, rules, service, cost_basis)
+    if any(d.kind == DAY.kind for d in dims) and not lines.tells_days:
+        raise refuse_days(month)
+    return lines.chargeback(dims)
 
 
 def chargeback_of(lines: MonthLines, plan: LinePlan) -> Chargeback:

@@ -44,13 +44,17 @@ def _money(cur: str, amount: Decimal) -> str:
     return f"{cur} {amount:,.2f}"
 
 
-def daily_spikes(daily: dict, days: list[dt.date], cfg: AlertRules, out: list[Alert]) -> RuleCheck:
+def daily_spikes(
+    daily: dict, days: list[dt.date], cfg: AlertRules, out: list[Alert], why_no_days: str | None = None
+) -> RuleCheck:
     rule = "daily-cost-spike"
     limit = cfg.daily_cost_over_average_pct
     if limit is None:
         return RuleCheck(rule, "off")
     if not days:
-        return RuleCheck(rule, "skipped", f"no day with a full {cfg.trailing_days}-day history")
+        return RuleCheck(
+            rule, "skipped", why_no_days or f"no day with a full {cfg.trailing_days}-day history"
+        )
     fired = 0
     for cur, series in sorted(daily.items()):
         for day in days:
@@ -77,13 +81,17 @@ def daily_spikes(daily: dict, days: list[dt.date], cfg: AlertRules, out: list[Al
     return RuleCheck(rule, "fired" if fired else "silent", f"{len(days)} day(s) checked")
 
 
-def spender_spikes(per_spender: dict, days: list[dt.date], cfg: AlertRules, out: list[Alert]) -> RuleCheck:
+def spender_spikes(
+    per_spender: dict, days: list[dt.date], cfg: AlertRules, out: list[Alert], why_no_days: str | None = None
+) -> RuleCheck:
     rule = "spender-spike"
     limit = cfg.spender_over_average_ratio
     if limit is None:
         return RuleCheck(rule, "off")
     if not days:
-        return RuleCheck(rule, "skipped", f"no day with a full {cfg.trailing_days}-day history")
+        return RuleCheck(
+            rule, "skipped", why_no_days or f"no day with a full {cfg.trailing_days}-day history"
+        )
     fired = 0
     for (cur, spec, value), series in sorted(per_spender.items()):
         for day in days:

@@ -3,11 +3,13 @@ per month, run the bill rules and (with ``logs``) the invocation-log rules, and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cur_analyzer.attribution import PRINCIPAL_GRAINS, USAGE_LINE_TYPES, Dimension, parse_dimension
 from cur_analyzer.engines import Engine
+from cur_analyzer.granularity import no_days, tells_days
 from cur_analyzer.reports.alerts._bill_rules import daily_spikes, model_share, spender_spikes, sum_lines
 from cur_analyzer.reports.alerts._log_rules import log_alerts
 from cur_analyzer.reports.alerts._model import LOG_RULES, Alert, Alerts, RuleCheck
@@ -16,6 +18,7 @@ from cur_analyzer.reports.alerts._window import (
     check_window_args,
     checkable_days,
     history_lines,
+    months_between,
     requested_window,
 )
 
@@ -59,15 +62,32 @@ def build_alerts(
     daily, per_spender, per_model = sum_lines(records, plan, spenders)
     checkable = checkable_days(first, last, data_start, cfg, notes)
 
-    checks.append(daily_spikes(daily, checkable, cfg, alerts))
-    checks.append(spender_spikes(per_spender, checkable, cfg, alerts))
-    checks.append(model_share(per_model, first, last, cfg, alerts))
+    # a monthly export puts the month's whole spend on its first day: a spike on that day is not one
+    monthly = _monthly_months(engine, first, last, lines_of)
+    why_no_days = no_days(monthly[0]) if monthly else None
+    if monthly:
+        checkable = []
+    checks.append(daily_spikes(daily, checkable, cfg, alerts, why_no_days))
+    checks.append(spender_spikes(per_spender, checkable, cfg, alerts, why_no_days))
+    if monthly and days is not None:
+        checks.append(RuleCheck("model-share", "skipped", f"{why_no_days}: give the month instead"))
+    else:
+        checks.append(model_share(per_model, first, last, cfg, alerts))
 
     if logs:
         checks += log_alerts(engine, first, last, cfg, prices, profiles, alerts, notes)
     else:
         checks += [RuleCheck(r, "skipped", "needs the invocation logs") for r in LOG_RULES]
     return Alerts(first, last, month, days, cfg, alerts, checks, notes + engine.notes)
+
+
+def _monthly_months(engine: Engine, first: dt.date, last: dt.date, lines_of: LinesOf) -> list[str]:
+    """The months of the window whose export cannot tell spend per day (monthly exports)."""
+    return [
+        m
+        for m in months_between(first, last)
+        if m in engine.months() and not tells_days(engine, m, [r["usage_date"] for r in lines_of(m)])
+    ]
 
 
 def _spender_dimensions(

@@ -2,10 +2,11 @@
 
 One ``attribution_lines.sql`` read (``reports._lines.MonthLines``) at the grain of every view, by day: the
 chargeback by team, principal, model and token type (and by each other budgeted dimension of the rules
-file), the budgets, the daily trend, the rules coverage of the required keys and whether the month is
-final are all grouped from it. ``build_coverage`` (its tag sources), ``build_reconciliation`` by day when
-invocation logs are given, and ``run_checks`` for the data-quality summary run their own queries. No SQL
-or money maths of its own beyond grouping the rows they return.
+file), the budgets, the daily trend (a sentence instead on a monthly export, which has no days), the
+rules coverage of the required keys and whether the month is final are all grouped from it.
+``build_coverage`` (its tag sources), ``build_reconciliation`` by day when invocation logs are given, and
+``run_checks`` for the data-quality summary run their own queries. No SQL or money maths of its own beyond
+grouping the rows they return.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from cur_analyzer.attribution import Dimension, parse_dimension, validate_month
 from cur_analyzer.engines import Engine
+from cur_analyzer.granularity import no_days
 from cur_analyzer.reports._lines import DailyUsage, MonthLines
 from cur_analyzer.reports.monthly._model import (
     DEFAULT_REQUIRE,
@@ -185,6 +187,11 @@ def build_monthly(
     chargebacks = _spend_cuts(build, lines, team_dim)
     budgets = _budgets(build, lines, chargebacks)
     daily_usage, daily_adjustments = _daily(lines)
+    if not lines.tells_days:
+        # a monthly export's lines all start on the month's first day: a trend over its days would show
+        # the month as one day's spend
+        build.omitted["daily"] = Phrase("daily.omitted.monthly_export", {"why": no_days(month)})
+        daily_usage, daily_adjustments = {}, []
 
     build.step(f"coverage of {', '.join(require)}")
     coverage = build_coverage(engine, month, list(require), "bedrock", "unblended", rules=rules, lines=lines)
@@ -197,7 +204,7 @@ def build_monthly(
         build.omitted["reconciliation"] = Phrase("reconciliation.omitted.no_logs")
     estimated = (
         {r.values["day"]: r.estimated_cost for r in reconciliation.rows}
-        if reconciliation is not None
+        if reconciliation is not None and "daily" not in build.omitted
         else None
     )
 

@@ -245,8 +245,9 @@ def _daily_view(report: MonthlyReport) -> PackView:
         ],
         rows=rows,
         money_columns=("billed", "estimated", "gap"),
-        summary_rows=_daily_summary(report),
+        summary_rows=[] if "daily" in report.omitted else _daily_summary(report),
         facts={"logs": logs},
+        omitted=report.omitted.get("daily"),
     )
 
 
@@ -330,7 +331,7 @@ def _reconciliation_view(report: MonthlyReport) -> PackView:
             {"name": "gap", "cause": Phrase("reconciliation.caption.gap"), "amount": gap},
         ],
         footer=[
-            Phrase("reconciliation.footer.days", {"days": days}),
+            Phrase("reconciliation.footer.days", {"days": days, "period": rec.granularity.period}),
             Phrase("reconciliation.footer.tolerance", {"tolerance_pct": rec.tolerance_pct}),
         ],
         facts={"logs": True},

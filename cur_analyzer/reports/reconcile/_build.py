@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cur_analyzer.attribution import Dimension, parse_dimension
@@ -10,6 +11,7 @@ from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.bedrock.pricing import PriceTable
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.granularity import Granularity, granularity_of, reconcile_note
 from cur_analyzer.reports._lines import month_is_final
 from cur_analyzer.reports.chargeback import check_month
 from cur_analyzer.reports.estimate import (
@@ -24,11 +26,13 @@ from cur_analyzer.reports.reconcile._explain import _explain
 from cur_analyzer.reports.reconcile._model import (
     ESTIMATE_CURRENCY,
     LOGGED_KINDS,
+    MARKETPLACE_UNITS,
     NOT_A_LOG_METER,
+    OTHER_CURRENCY,
     Bucket,
     Reconciliation,
 )
-from cur_analyzer.reports.reconcile._rollup import _roll_up
+from cur_analyzer.reports.reconcile._rollup import _roll_up, model_label
 from cur_analyzer.rules import LinePlan, Rules
 
 
@@ -58,13 +62,15 @@ def build_reconciliation(
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
     billed = engine.query("reconcile_billed", params).to_pylist()
-    _billed_buckets(billed, plan, buckets, notes)
+    grain = granularity_of(engine, month, (r["shortest_span_seconds"] for r in billed))
+    period = _period_of(grain)
+    _billed_buckets(billed, plan, buckets, notes, period)
     malformed: dict[str, int] = {}
     usage = usable_rows(engine.query("estimate_usage", window).to_pylist(), malformed)
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
-    logs = _logged_buckets(priced, buckets)
+    logs = _logged_buckets(priced, buckets, period)
     if note := unresolved_profiles_note(logs.unresolved_calls):
         notes.append(note)
     final = month_is_final(
@@ -79,6 +85,8 @@ def build_reconciliation(
     if not final:
         notes.append(f"{month} is not final: mismatches are 'pending' until AWS closes the month")
     notes.append(f"price table {prices.version}; tolerance {tolerance}% of the billed cost")
+    if note := reconcile_note(grain):
+        notes.append(note)
     notes += _not_compared_notes(buckets.values())
     return Reconciliation(
         month,
@@ -89,32 +97,50 @@ def build_reconciliation(
         list(buckets.values()),
         notes + engine.notes,
         malformed,
+        grain,
     )
 
 
+def _period_of(grain: Granularity) -> Callable[[str], str]:
+    """A bucket's period from a usage day (``YYYY-MM-DD``): the day, or on a monthly export the month, as
+    the export's lines say no finer."""
+    if grain is Granularity.MONTHLY:
+        return lambda day: day[:7] if day else day
+    return lambda day: day
+
+
 def _not_compared_notes(buckets) -> list[str]:
-    """What the comparison left out, in words: bills in another currency, meters the logs never count."""
-    other: dict[str, Decimal] = {}
-    meters: dict[str, Decimal] = {}
+    """What the comparison left out, in words: bills in another currency, meters the logs never count, AWS
+    Marketplace models."""
+    billed: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
+    marketplace_models: set[str] = set()
     for b in buckets:
-        reason = b.not_compared
-        if reason is None:
-            continue
-        into = meters if reason == NOT_A_LOG_METER else other
-        into[b.currency] = into.get(b.currency, Decimal(0)) + b.billed_cost
+        if reason := b.not_compared:
+            billed[reason][b.currency] += b.billed_cost
+            if reason == MARKETPLACE_UNITS:
+                marketplace_models.add(model_label(b.price_key, b.key[4]))
     notes = []
-    if other:
-        billed = ", ".join(f"{c} {a:.2f}" for c, a in sorted(other.items()))
+    if other := billed.get(OTHER_CURRENCY):
         notes.append(
-            f"billed in {billed}: not compared, the estimate is in {ESTIMATE_CURRENCY} (the price table's)"
+            f"billed in {_amounts(other)}: not compared, the estimate is in {ESTIMATE_CURRENCY} (the price "
+            "table's)"
         )
-    if meters:
-        billed = ", ".join(f"{c} {a:.2f}" for c, a in sorted(meters.items()))
+    if meters := billed.get(NOT_A_LOG_METER):
         notes.append(
-            f"billed {billed} at meters the invocation logs never count (model units, images, search "
-            "units…): not compared"
+            f"billed {_amounts(meters)} at meters the invocation logs never count (model units, images, "
+            "search units…): not compared"
+        )
+    if units := billed.get(MARKETPLACE_UNITS):
+        notes.append(
+            f"billed {_amounts(units)} by AWS Marketplace for {', '.join(sorted(marketplace_models))}: "
+            "Marketplace lines count raw units, not the tokens the invocation logs count, so they are not "
+            "compared"
         )
     return notes
+
+
+def _amounts(by_currency: dict[str, Decimal]) -> str:
+    return ", ".join(f"{c} {a:.2f}" for c, a in sorted(by_currency.items()))
 
 
 def _parse_by(spec: str, rules: Rules | None) -> Dimension:

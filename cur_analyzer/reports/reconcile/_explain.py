@@ -33,14 +33,15 @@ def _explain(b: Bucket, logs: LogSide, prices: PriceTable, tolerance: Decimal) -
 def _set_aside_unlogged(
     b: Bucket, explained: dict[str, Decimal], unresolved_profiles: bool
 ) -> list[BilledPart]:
-    """Charges billed parts at a tier the logs never show, in an hour without logs, or through an
+    """Charges billed parts at a tier the logs never show, in a period (the line's hour, day or month)
+    without logs, or through an
     application inference profile the logs could not resolve to this model; returns the rest."""
     remaining = []
     logged_tiers = {p.tier for p in b.logged}
     for part in b.billed:
         if part.tier in NEVER_LOGGED_TIERS or (b.logged and part.tier not in logged_tiers):
             explained["tier not in logs"] += part.cost
-        elif not part.hour_logged:
+        elif not part.period_logged:
             explained["log gap"] += part.cost
         elif part.aip and unresolved_profiles:
             # the same calls are in the logs under the profile's ARN, unpriced: the counts agree
@@ -53,7 +54,7 @@ def _set_aside_unlogged(
 def _without_offsets(
     explained: dict[str, Decimal], gap: Decimal, b: Bucket, tolerance: Decimal
 ) -> dict[str, Decimal]:
-    """A bucket within tolerance has nothing to explain: causes that cancel out (a log gap in one hour
+    """A bucket within tolerance has nothing to explain: causes that cancel out (a log gap in one period
     and as many tokens too many in the next) are not a gap, so they are dropped."""
     signs = {a > 0 for a in explained.values()}
     if len(signs) > 1 and abs(gap) <= _allowed(b, tolerance):
@@ -64,7 +65,8 @@ def _without_offsets(
 def _explain_remaining(
     b: Bucket, remaining: list[BilledPart], explained: dict[str, Decimal], prices: PriceTable
 ) -> None:
-    """The causes of the logged hours' gap: no logged tokens, an unpriced model, or a rate the log cannot show."""
+    """The causes of the logged periods' gap: no logged tokens, an unpriced model, or a rate the log cannot
+    show."""
     meter = b.key[5]
     remaining_cost = sum((p.cost for p in remaining), ZERO)
     if remaining and not b.logged:
@@ -84,10 +86,12 @@ def _explain_rates(
     b: Bucket, remaining: list[BilledPart], explained: dict[str, Decimal], prices: PriceTable
 ) -> None:
     """Re-prices each billed part at the logged scope: the difference is the 1-hour or cross-region rate."""
-    day, _account, region, _principal, _model, meter = b.key
+    bucket_day, _account, region, _principal, _model, meter = b.key
     logged_scopes = {p.scope for p in b.logged}
     logged_scope = max(logged_scopes, key=lambda s: sum(p.tokens for p in b.logged if p.scope == s))
     for part in remaining:
+        # a monthly bucket's key holds the month: the line's own usage day says which rates were in force
+        day = part.day or bucket_day
         at_logged = _rate(prices, b.price_key, day, region, meter, part.tier, logged_scope)
         if at_logged is None:
             continue

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import PRINCIPAL_GRAINS
+from cur_analyzer.granularity import Granularity
 from cur_analyzer.reports._view import ReportModel
 from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 
@@ -38,10 +39,13 @@ NEVER_LOGGED_TIERS = frozenset({"batch"})
 #: The price table's currency, so the estimate's: a bucket billed in another one is not compared.
 ESTIMATE_CURRENCY = "USD"
 #: Statuses of buckets that are not compared with the estimate: billed in another currency than the price
-#: table's, or at a meter (model units, images, search units, AgentCore…) the invocation logs never count.
+#: table's, at a meter (model units, images, search units, AgentCore…) the invocation logs never count, or
+#: for an AWS Marketplace model, whose lines bill raw Marketplace units (``pricing_unit`` 'Units', the unit
+#: only in the line's description): no honest token count to set beside the logs'.
 OTHER_CURRENCY = "other-currency"
 NOT_A_LOG_METER = "not-a-log-meter"
-NOT_COMPARED = (OTHER_CURRENCY, NOT_A_LOG_METER)
+MARKETPLACE_UNITS = "marketplace-units"
+NOT_COMPARED = (OTHER_CURRENCY, NOT_A_LOG_METER, MARKETPLACE_UNITS)
 STATUSES = ("match", "over", "under", "billed-only", "logged-only", "pending", *NOT_COMPARED)
 _UNIT_TOKENS = {"1k tokens": 1_000, "1m tokens": 1_000_000, "tokens": 1, "1 tokens": 1}
 
@@ -53,13 +57,16 @@ def tokens_per_unit(pricing_unit: str | None) -> int | None:
 
 @dataclass
 class BilledPart:
-    hour_logged: bool  # the logs hold some record of this account and region in the line's hour
+    #: the logs hold some record of this account and region within the line's own period (its hour, day or
+    #: month, as the export cuts lines)
+    period_logged: bool
     tier: str
     scope: str
     one_hour: bool
     tokens: Decimal
     cost: Decimal
     aip: bool = False  # billed through an application inference profile
+    day: str | None = None  # the usage day the line starts on: the rates in force that day price it
 
 
 @dataclass
@@ -77,6 +84,7 @@ class Bucket:
     price_key: str | None
     currency: str = ESTIMATE_CURRENCY  # the bill's; a logged-only bucket has the estimate's
     log_meter: bool = True  # a meter the invocation logs count tokens in
+    marketplace: bool = False  # billed by AWS Marketplace, in Marketplace units
     billed: list[BilledPart] = field(default_factory=list)
     logged: list[LoggedPart] = field(default_factory=list)
     tags: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -87,6 +95,8 @@ class Bucket:
         """Why the bucket is not compared with the estimate (a status), or None when it is."""
         if not self.log_meter:
             return NOT_A_LOG_METER
+        if self.marketplace:
+            return MARKETPLACE_UNITS
         return OTHER_CURRENCY if self.currency != ESTIMATE_CURRENCY else None
 
     @property
@@ -117,6 +127,9 @@ class ReconcileRow:
     status: str
     cause: str
     currency: str = ESTIMATE_CURRENCY  # of the billed cost; the estimate is in ESTIMATE_CURRENCY
+    #: the price table's key of the row's model (``claude-sonnet-4``) when grouped by model and the
+    #: catalogue knows it, "" otherwise; ``values["model"]`` shows its display name
+    model_key: str = ""
 
     @property
     def compared(self) -> bool:
@@ -154,6 +167,8 @@ class Reconciliation(ReportModel):
     notes: list[str] = field(default_factory=list)
     #: invocation-log records set aside as malformed, by reason (never estimated)
     malformed_log_records: dict[str, int] = field(default_factory=dict)
+    #: how finely the export cuts its lines: what "logged" means, and a monthly export's buckets are months
+    granularity: Granularity = Granularity.HOURLY
 
     @property
     def compared_buckets(self) -> list[Bucket]:

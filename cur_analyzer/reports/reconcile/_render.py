@@ -18,12 +18,13 @@ def document(rec: Reconciliation) -> dict[str, Any]:
         "month": rec.month,
         "final": rec.final,
         "by": list(rec.by),
+        "granularity": str(rec.granularity),
         "tolerance_pct": rec.tolerance_pct,
         # the estimate (the price table) is in this currency; each row says the currency of its bill
         "estimated_currency": ESTIMATE_CURRENCY,
         "rows": [
             {
-                **r.values,
+                **_with_model_key(r.values, r.model_key),
                 "estimated_tokens": r.estimated_tokens,
                 "billed_tokens": r.billed_tokens,
                 "estimated_cost": r.estimated_cost,
@@ -55,13 +56,23 @@ def document(rec: Reconciliation) -> dict[str, Any]:
     }
 
 
+def _with_model_key(values: dict[str, str], model_key: str) -> dict[str, str]:
+    """A row's dimension values with the model's price key right after the model (its display name)."""
+    out: dict[str, str] = {}
+    for dim, value in values.items():
+        out[dim] = value
+        if dim == "model":
+            out["model_key"] = model_key
+    return out
+
+
 def tabular(rec: Reconciliation) -> Tabular:
     from cur_analyzer.reports._view import Tabular
 
     dims = list(rec.by)
     currency = ["currency"] if {r.currency for r in rec.rows} - {ESTIMATE_CURRENCY} else []
     columns = [
-        *dims,
+        *_with_model_key(dict.fromkeys(dims, ""), ""),
         "estimated_tokens",
         "billed_tokens",
         "estimated_cost",
@@ -74,7 +85,7 @@ def tabular(rec: Reconciliation) -> Tabular:
     ]
     rows = [
         {
-            **r.values,
+            **_with_model_key(r.values, r.model_key),
             "estimated_tokens": int(r.estimated_tokens),
             "billed_tokens": int(r.billed_tokens),
             "estimated_cost": r.estimated_cost,

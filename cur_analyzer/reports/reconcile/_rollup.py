@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from functools import cache
 
 from cur_analyzer.attribution import DAY, UNALLOCATED, Dimension
+from cur_analyzer.bedrock.models import catalog
 from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, CAUSES, ZERO, Bucket, ReconcileRow
 from cur_analyzer.rules import LinePlan
@@ -47,6 +49,26 @@ def _unpriced_cause(members: list[Bucket]) -> str:
     return PROFILE_NOT_RESOLVED if PROFILE_NOT_RESOLVED in reasons else "model missing from price table"
 
 
+@cache
+def _display_names() -> dict[str, str]:
+    return {m.price_key: m.display_name for m in catalog()}
+
+
+def model_label(price_key: str | None, model: str | None) -> str | None:
+    """A model as estimate and chargeback show it: the catalogue's display name (``Claude Sonnet 4``) of
+    its price key, else the name the bucket holds (the billing name, model id or Marketplace model)."""
+    return _display_names().get(price_key or "") or model
+
+
+def _model_key(members: list[Bucket], dims: list[Dimension]) -> str:
+    """The price key of a row's model: its buckets' one key; "" when the catalogue knows none or the rows
+    are not by model."""
+    if not any(d.kind == "model" for d in dims):
+        return ""
+    keys = {b.price_key for b in members if b.price_key}
+    return keys.pop() if len(keys) == 1 else ""
+
+
 def _line_of(b: Bucket) -> dict[str, str | None]:
     """The bucket's day, account, region and caller as the ``attribution_lines.sql`` columns a dimension
     reads them from (``Dimension.engine_column``)."""
@@ -66,8 +88,10 @@ def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
             # a logged-only bucket has no CUR line: only the account and the caller can decide
             values = {v} if (v := plan.value(d, _line_of(b))[0]) else set()
         return next(iter(values)) if len(values) == 1 else ("mixed" if values else UNALLOCATED)
-    if d.kind in ("model", "meter"):
-        # the logs have no usage type: a bucket holds the model's price key and the meter both sides count
+    if d.kind == "model":
+        # the logs have no usage type: a bucket holds the model's price key, shown as chargeback shows it
+        return model_label(b.price_key, b.key[BUCKET_FIELDS.index("model")]) or UNALLOCATED
+    if d.kind == "meter":
         return b.key[BUCKET_FIELDS.index(d.kind)] or UNALLOCATED
     return plan.value(d, _line_of(b))[0] or UNALLOCATED
 
@@ -103,6 +127,7 @@ def _roll_up(
                 status,
                 "" if not_compared else _cause(explained, status, members),
                 currency,
+                _model_key(members, dims),
             )
         )
     rows.sort(
