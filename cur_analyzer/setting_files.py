@@ -104,7 +104,21 @@ def read_setting_file(
     data = b"".join(chunks)
     if len(data) > max_bytes:
         raise refuse(f"grew over the {_size(max_bytes)} such a file may be while it was read")
-    # UTF-8 text without a byte-order mark; a NUL byte or bytes that are not UTF-8 mean a binary file
+    return text_of(data, path, what, max_bytes, error)
+
+
+def text_of(
+    data: bytes, where: str | Path, what: str, max_bytes: int, error: type[UserInputError] = UserInputError
+) -> str:
+    """The text of a settings file's bytes (read from disk or fetched whole, e.g. from S3): at most
+    ``max_bytes``, UTF-8 without a byte-order mark; a NUL byte or bytes that are not UTF-8 mean a binary
+    file. A problem is ``error("<where> <problem> (<what>)")``."""
+
+    def refuse(problem: str) -> UserInputError:
+        return error(f"{shown(where)} {problem} ({what})")
+
+    if len(data) > max_bytes:
+        raise refuse(f"is {_size(len(data))}, over the {_size(max_bytes)} such a file may be")
     nul = data.find(b"\0")
     if nul >= 0:
         raise refuse(f"is not a text file: byte {nul + 1} is NUL")
@@ -230,15 +244,20 @@ def load_yaml(text: str, path: Path, error: type[UserInputError] = UserInputErro
 def load_json(path: str | Path, what: str, max_bytes: int) -> Any:
     """A JSON file the user names, read as every settings file is; a problem is one line naming the file
     (and the line and column for a syntax error)."""
+    return json_of(read_setting_file(path, what, max_bytes), path, what)
+
+
+def json_of(text: str, where: str | Path, what: str) -> Any:
+    """The JSON in a settings file's text; a problem is one line naming ``where`` (and the line and column
+    of a syntax error)."""
     import json
 
-    text = read_setting_file(path, what, max_bytes)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise UserInputError(
-            f"{shown(path)}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} ({what})"
+            f"{shown(where)}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} ({what})"
         ) from None
     except (ValueError, RecursionError) as e:  # an integer too long to convert, nesting too deep
         reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
-        raise UserInputError(f"{shown(path)}: not valid JSON: {reason} ({what})") from None
+        raise UserInputError(f"{shown(where)}: not valid JSON: {reason} ({what})") from None

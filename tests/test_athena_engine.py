@@ -9,10 +9,10 @@ from unittest import mock
 
 import boto3
 import pytest
+from mock_export_bucket import glue_cur_table_and_workgroup
 from moto import mock_aws
 from moto.athena.models import QueryResults, athena_backends
 
-from cur_analyzer import schema
 from cur_analyzer.config import Settings
 from cur_analyzer.engines.athena import AthenaEngine, AthenaQueryError
 from cur_analyzer.engines.duckdb import DuckDBEngine
@@ -42,26 +42,7 @@ def aws(monkeypatch):
                 Key=f"exports/cur2-bedrock/data/BILLING_PERIOD={month}/x-00001.snappy.parquet",
                 Body=b"PAR1",
             )
-        glue = boto3.client("glue", region_name=REGION)
-        glue.create_database(DatabaseInput={"Name": "finops"})
-        glue.create_table(
-            DatabaseName="finops",
-            TableInput={
-                "Name": "cur2",
-                "StorageDescriptor": {
-                    "Location": DATA,
-                    "Columns": [{"Name": c.name, "Type": c.type} for c in schema.CUR_COLUMNS],
-                },
-                "PartitionKeys": [{"Name": "billing_period", "Type": "string"}],
-            },
-        )
-        boto3.client("athena", region_name=REGION).create_work_group(
-            Name="finops",
-            Configuration={
-                "ResultConfiguration": {"OutputLocation": "s3://athena-results/q/"},
-                "EnforceWorkGroupConfiguration": True,
-            },
-        )
+        glue_cur_table_and_workgroup(REGION, DATA, enforce=True)
         yield
 
 

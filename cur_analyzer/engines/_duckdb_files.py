@@ -1,24 +1,12 @@
 """Which parquet files of a CUR 2.0 export the DuckDB engine reads: the files under the paths the user gave,
 less the ones each billing period's manifest says are no longer part of it.
 
-Data Exports rewrites a partition on every refresh and writes its manifest,
-``metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json``, listing the files that make up the month now.
-A file of an earlier refresh left beside them (a copy that did not delete, a ``CREATE_NEW_REPORT``
-export, a partial sync) holds the same lines again: read with the rest, it doubles the month. The shape
-read here (every other field is tolerated and left alone)::
-
-    {
-      "dataFiles": ["s3://<bucket>/<prefix>/<export>/data/BILLING_PERIOD=2026-10/<export>-00001.snappy.parquet", ...],
-      "columns": [{"name": "bill_bill_type", "type": "string"}, ...],   # not used
-      ...
-    }
-
-A file is matched by the part of its URI after ``data/BILLING_PERIOD=YYYY-MM/`` (its name within the
-partition). A manifest is data like the bill: it is read with the settings files' size cap, and its names
-are only compared with the files found in the partition, never opened, so no name reaches a file outside
-it. When a partition has a manifest, only the files it lists are read (the others are named in a note);
-a listed file that is missing is an error; without a manifest every file is read. Parquet files named one
-by one are read as given.
+Data Exports rewrites a partition on every refresh; its manifest,
+``metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json``, lists the files that make up the month now, and
+a file of an earlier refresh left beside them would double the month (``_manifest`` reads the manifest, as
+every engine does). When a partition has a manifest, only the files it lists are read (the others are named
+in a note); a listed file that is missing is an error; without a manifest every file is read. Parquet files
+named one by one are read as given.
 """
 
 from __future__ import annotations
@@ -27,15 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cur_analyzer.engines._manifest import (
+    MANIFEST_MAX_BYTES,
+    WHAT,
+    left_out_note,
+    listed_names,
+    missing_files_error,
+    pick_manifest,
+)
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import PARTITION_RE
-from cur_analyzer.setting_files import MiB, load_json
-from cur_analyzer.text import shown, visible
-
-#: A manifest lists one URI per data file plus the export's columns: a few hundred KiB at most.
-MANIFEST_MAX_BYTES = 16 * MiB
-#: File names a note or an error lists before it says how many more there are.
-_NAMES_SHOWN = 10
+from cur_analyzer.setting_files import load_json
 
 
 @dataclass(frozen=True)
@@ -73,47 +63,13 @@ def _export_root(path: Path) -> Path:
     return partition.parent.parent if partition is not None else path.parent
 
 
-def _names(names: Sequence[str]) -> str:
-    shown_names = ", ".join(visible(n) for n in names[:_NAMES_SHOWN])
-    more = len(names) - _NAMES_SHOWN
-    return shown_names + (f" and {more} more" if more > 0 else "")
-
-
 def _manifest_of(partition: Path) -> Path | None:
-    """The partition's manifest: ``<export>-Manifest.json`` named for the export's folder, else the one
-    ``*-Manifest.json`` there (a copy may sit in a folder named otherwise); None when there is none."""
+    """The partition's manifest (see ``_manifest.pick_manifest``), None when there is none."""
     root = partition.parent.parent
     folder = root / "metadata" / partition.name
-    named = folder / f"{root.name}-Manifest.json"
-    if named.is_file():
-        return named
-    found = sorted(p for p in folder.glob("*-Manifest.json") if p.is_file()) if folder.is_dir() else []
-    if len(found) > 1:
-        raise UserInputError(
-            f"CUR data {shown(folder)}: {len(found)} manifests ({_names([p.name for p in found])}); "
-            "a billing period has one"
-        )
-    return found[0] if found else None
-
-
-def _listed_names(manifest: Path, partition_name: str) -> set[str]:
-    """The names within the partition of the files the manifest lists."""
-    what = "CUR export manifest"
-    data = load_json(manifest, what, MANIFEST_MAX_BYTES)
-    uris = data.get("dataFiles") if isinstance(data, dict) else None
-    if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
-        raise UserInputError(f"{shown(manifest)}: not a {what}: dataFiles must be a list of S3 URIs")
-    marker = f"/data/{partition_name}/"
-    names = set()
-    for uri in uris:
-        _before, found, name = uri.rpartition(marker)
-        if not found or not name:
-            raise UserInputError(
-                f"{shown(manifest)}: the data file {visible(uri)} is not in the export's "
-                f"data/{partition_name}/ folder ({what})"
-            )
-        names.add(name)
-    return names
+    names = [p.name for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    chosen = pick_manifest(str(folder), root.name, names)
+    return folder / chosen if chosen else None
 
 
 def _current_in_partition(partition: Path, files: list[Path]) -> tuple[set[Path], str | None]:
@@ -121,21 +77,13 @@ def _current_in_partition(partition: Path, files: list[Path]) -> tuple[set[Path]
     manifest = _manifest_of(partition)
     if manifest is None:
         return set(files), None
-    listed = _listed_names(manifest, partition.name)
+    listed = listed_names(load_json(manifest, WHAT, MANIFEST_MAX_BYTES), str(manifest), partition.name)
     by_name = {f.relative_to(partition).as_posix(): f for f in files}
     missing = sorted(listed - by_name.keys())
     if missing:
-        raise UserInputError(
-            f"CUR data {shown(partition)}: {len(missing)} data file(s) its manifest {manifest.name} lists "
-            f"are missing ({_names(missing)}); copy the billing period again"
-        )
+        raise missing_files_error(str(partition), manifest.name, missing, "copy the billing period again")
     ignored = sorted(by_name.keys() - listed)
-    note = None
-    if ignored:
-        note = (
-            f"{partition.name}: {len(ignored)} parquet file(s) not listed in the export's manifest "
-            f"left out (a refresh replaced them): {_names(ignored)}"
-        )
+    note = left_out_note(partition.name, ignored) if ignored else None
     return {by_name[n] for n in listed}, note
 
 
