@@ -251,3 +251,30 @@ def test_a_team_named_unallocated_is_not_swept_into_the_unallocated_pool(make_cu
     assert split.amount == Decimal("8")  # the untagged line only, not the team called Unallocated
     assert per_team == {"Unallocated": Decimal("12"), "research": Decimal("36")}
     assert cb.totals() == {"USD": Decimal("48")}
+
+
+def test_the_pack_keeps_a_team_named_unallocated_apart_from_the_unallocated_row(make_cur, tmp_path):
+    """The monthly pack's team view and chart: the team whose tag reads 'Unallocated' is a named team
+    (charted in colour), the lines without a team are the grey Unallocated row."""
+    from cur_analyzer.render._charts import GREY, chart
+    from cur_analyzer.reports.monthly import build_monthly, views
+    from cur_analyzer.rules import load_rules
+
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        "version: 1\ndimensions:\n  team:\n    sources: [{source: principal_tag, key: team}]\n"
+    )
+    export = make_cur(
+        [
+            _line(tags={"iamPrincipal/team": "Unallocated"}),
+            _line(tags={}, line_item_unblended_cost=Decimal("5")),
+        ]
+    )
+    pack = build_monthly(DuckDBEngine(export), MONTH, rules=load_rules(rules_file))
+    (team,) = [v for v in views(pack) if v.key == "team"]
+    assert sorted((r["team"], r["no_value"], r["cost"]) for r in team.rows) == [
+        ("Unallocated", False, Decimal("10")),
+        ("Unallocated", True, Decimal("5")),
+    ]
+    colours = chart(team, "USD").data[0].marker.color
+    assert list(colours).count(GREY) == 1

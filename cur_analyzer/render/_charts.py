@@ -12,7 +12,6 @@ import html
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.attribution import UNALLOCATED
 from cur_analyzer.render._pack_words import word, words_under
 
 if TYPE_CHECKING:
@@ -100,10 +99,10 @@ def _ranking(view: PackView, label_col: str, cur: str) -> Any:
 
     stacked = view.key == "team" and "shared" in view.columns  # shared costs are split across teams
     says = _says("ranking", cur=cur)
-    named = [r for r in view.rows if r[label_col] != UNALLOCATED]
-    rows = named[:TOP] + [r for r in view.rows if r[label_col] == UNALLOCATED and r["cost"]]
+    named = [r for r in view.rows if not r.get("no_value")]
+    rows = named[:TOP] + [r for r in view.rows if r.get("no_value") and r["cost"]]
     labels = [_label(r[label_col]) for r in rows]
-    colours = [GREY if r[label_col] == UNALLOCATED else BLUE for r in rows]
+    colours = [GREY if r.get("no_value") else BLUE for r in rows]
     totals = {"text": [money(r["cost"]) for r in rows], "textposition": "outside", "cliponaxis": False}
     fig = go.Figure()
     if stacked:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.attribution import UNALLOCATED
 from cur_analyzer.render._charts import RANKINGS, TOP, chart, money
 from cur_analyzer.render._pack_words import ViewWords, say, words_of
 
@@ -121,7 +120,7 @@ def _placed_chart(view: PackView, cur: str) -> dict[str, Any] | None:
     if fig is None:
         return None
     figure = fig.to_dict()
-    named = [r for r in view.rows if r[RANKINGS[view.key]] != UNALLOCATED] if view.key in RANKINGS else []
+    named = [r for r in view.rows if not r.get("no_value")] if view.key in RANKINGS else []
     return {
         "view": view.key,
         "id": f"chart-{view.key}",

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.attribution import UNALLOCATED
-
 if TYPE_CHECKING:
     from cur_analyzer.checks import CheckReport
     from cur_analyzer.reports.chargeback import AdjustmentRow, Chargeback
@@ -64,6 +62,9 @@ class SpendRow:
     lines: int
     #: the rules-file sources that decided (``principal_tag:team, aip_tag:team``), empty without rules
     via: tuple[str, ...] = ()
+    #: the lines of this row have no value (the Unallocated row), unlike a tag whose value reads
+    #: "Unallocated"
+    no_value: bool = False
 
     @property
     def attributed(self) -> Decimal:
@@ -84,9 +85,10 @@ class Spend:
 
     @classmethod
     def of(cls, cb: Chargeback) -> Spend:
-        acc: dict[tuple[str, str], list] = {}
+        acc: dict[tuple[str, bool, str], list] = {}
         for r in cb.rows:
-            a = acc.setdefault((r.values[0], r.currency), [ZERO, ZERO, 0, []])
+            no_value = bool(r.no_value) and r.no_value[0]
+            a = acc.setdefault((r.values[0], no_value, r.currency), [ZERO, ZERO, 0, []])
             a[0] += r.cost
             if r.via is not None and "split:" in r.via:
                 a[1] += r.cost
@@ -94,10 +96,10 @@ class Spend:
                 a[3].append(r.via)
             a[2] += r.lines
         rows = [
-            SpendRow(value, cur, cost, shared, lines, tuple(via))
-            for (value, cur), (cost, shared, lines, via) in acc.items()
+            SpendRow(value, cur, cost, shared, lines, tuple(via), no_value)
+            for (value, no_value, cur), (cost, shared, lines, via) in acc.items()
         ]
-        rows.sort(key=lambda r: (r.value == UNALLOCATED, r.currency, -r.cost, r.value))
+        rows.sort(key=lambda r: (r.no_value, r.currency, -r.cost, r.value))
         return cls(
             cb.dimensions[0],
             rows,

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.attribution import UNALLOCATED
 from cur_analyzer.reports.monthly._model import HUNDRED, ZERO, Phrase
 
 if TYPE_CHECKING:
@@ -69,11 +68,11 @@ def _short_principal(arn: str) -> str:
     return arn.split(":", 5)[5] if arn.count(":") >= 5 else arn
 
 
-def _principal_columns(row: dict[str, Any], value: str) -> None:
+def _principal_columns(row: dict[str, Any], value: str, no_value: bool) -> None:
     """The caller shortened for the chart, with its account and full ARN beside it."""
     from cur_analyzer.bedrock.principals import parse_principal
 
-    p = parse_principal(value) if value != UNALLOCATED else None
+    p = parse_principal(value) if not no_value else None
     row["caller"] = _short_principal(value) if p else value
     row["account"] = p.account if p else ""
     row["principal"] = value if p else ""
@@ -92,9 +91,11 @@ def _spend_view(report: MonthlyReport, cut: str) -> PackView:
             "cost": r.cost,
             "share": _pct(spend.share_pct(r)),
             "lines": r.lines,
+            # not a column: the Unallocated row, told apart from a tag value that reads "Unallocated"
+            "no_value": r.no_value,
         }
         if cut == "principal":
-            _principal_columns(row, r.value)
+            _principal_columns(row, r.value, r.no_value)
         if has_shared:
             row |= {"attributed": r.attributed, "shared": r.shared}
         if has_via:
