@@ -99,3 +99,16 @@ def test_the_analyzer_asks_the_data_once_for_what_does_not_change(analyzer, monk
         fresh.chargeback("2026-10", by=by)
     fresh.coverage("2026-10", ["team"])
     assert calls == {"months": 1, "capabilities": 1}
+
+
+def test_estimate_reconcile_and_chargeback_name_each_model_alike_so_they_join(analyzer):
+    """One model has one label and one key in every report: the estimate's models, the reconciled rows and
+    the chargeback by model join on them."""
+    month = "2026-10"
+    estimated = {(r["model"], r["model_key"]) for r in analyzer.estimate(month, view="models").rows}
+    reconciled = {(r.values["model"], r.model_key) for r in analyzer.reconcile(month, by=["model"]).rows}
+    charged = {r.values[0] for r in analyzer.chargeback(month, by=["model"]).rows}
+    known = {pair for pair in estimated if pair[1]}
+    assert len(known) >= 3
+    assert known <= reconciled
+    assert {label for label, _key in known} <= charged

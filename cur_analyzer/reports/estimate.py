@@ -94,6 +94,12 @@ class PricedBucket:
         return self.resolved.base_model_id or self.model_id or "(unknown)"
 
     @property
+    def model_key(self) -> str:
+        """The catalogue's key of the model (its price key): what reconcile's ``model_key`` holds, so the
+        two reports join; empty for a model the catalogue does not know."""
+        return self.resolved.model.price_key if self.resolved.model else ""
+
+    @property
     def cost(self) -> Decimal:
         return sum(self.costs.values(), ZERO)
 
@@ -316,7 +322,9 @@ def _view(
         rows = _group(buckets, lambda b: (), [])
         return TOKEN_COLUMNS, rows
     if view == "models":
-        return ["model", *TOKEN_COLUMNS], _group(buckets, lambda b: (b.model,), ["model"])
+        return ["model", "model_key", *TOKEN_COLUMNS], _group(
+            buckets, lambda b: (b.model, b.model_key), ["model", "model_key"]
+        )
     if view == "spenders":
 
         def who(b: PricedBucket) -> tuple:
