@@ -74,6 +74,19 @@ _AWS_HINTS = {
     "ProfileNotFound": "set `profile` in cur-analyzer.toml or CUR_ANALYZER_PROFILE to a profile in ~/.aws/config",
     "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or the `profile` setting)",
 }
+#: the setting an AWS set-up error is about (an error about one is never blamed on an option like --month)
+_AWS_SETTINGS = {"NoRegionError": "region", "ProfileNotFound": "profile"}
+
+
+def aws_setup_error(error: Exception) -> UserInputError:
+    """An AWS set-up error (no region, unknown profile, no credentials...) as one line with its fix,
+    about the setting that fixes it."""
+    kind = type(error).__name__
+    hint = _AWS_HINTS.get(kind)
+    text = str(error).rstrip(".")
+    return UserInputError(
+        f"AWS: {text}" + (f"; {hint}" if hint else ""), option=_AWS_SETTINGS.get(kind, "aws")
+    )
 
 
 @contextmanager
@@ -95,11 +108,9 @@ def exit_code_for(error: BaseException) -> tuple[int, str]:
         return INTERRUPTED, "interrupted"
     if isinstance(error, OSError):
         return BAD_INPUT, _os_error_line(error)
-    kind = type(error).__name__
     if any(k.__name__ in _AWS_SETUP_ERRORS for k in type(error).__mro__):
-        hint = _AWS_HINTS.get(kind)
-        return BAD_INPUT, f"AWS: {error}" + (f"; {hint}" if hint else "")
-    return BUG, f"internal error: {kind}: {error}"
+        return BAD_INPUT, str(aws_setup_error(error))
+    return BUG, f"internal error: {type(error).__name__}: {error}"
 
 
 def _os_error_line(error: OSError) -> str:

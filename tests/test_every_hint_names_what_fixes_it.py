@@ -42,3 +42,12 @@ def test_by_a_rules_dimension_without_a_rules_file_names_the_rules_option(monkey
     line = one_line(runner.invoke(app, ["chargeback", "-m", "2026-10", "--cur", DEMO_CUR, "--by", "team"]))
     assert "--by:" in line and "'team' is not a dimension" in line
     assert line.endswith("(see --rules)")
+
+
+def test_athena_without_a_region_names_the_region_setting_not_the_month(monkeypatch):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "CUR_ANALYZER_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    line = one_line(runner.invoke(app, ["chargeback", "-m", "2026-10", "--engine", "athena"]))
+    assert "--month" not in line
+    assert "`region` in cur-analyzer.toml" in line and "CUR_ANALYZER_REGION" in line

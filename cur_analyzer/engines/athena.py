@@ -39,7 +39,7 @@ from cur_analyzer.engines._manifest import (
     pick_manifest,
 )
 from cur_analyzer.engines.aws import session_for
-from cur_analyzer.errors import UserInputError
+from cur_analyzer.errors import UserInputError, aws_setup_error
 from cur_analyzer.period import PARTITION_RE
 from cur_analyzer.text import shown
 
@@ -346,7 +346,7 @@ class AthenaEngine:
             err = e.response.get("Error", {})
             raise AthenaQueryError(f"AWS {err.get('Code', 'error')}: {err.get('Message', e)}") from e
         except BotoCoreError as e:
-            raise AthenaQueryError(f"AWS: {e}") from e
+            raise aws_setup_error(e) from e
 
 
 def _restricted_sql(name: str, tables: Mapping[str, tuple[str, str]], paths: tuple[str, ...]) -> str:
