@@ -19,7 +19,6 @@ from cur_analyzer import synth
 MONTH = "2026-10"
 SEED = 7
 MARKER = "dataset.json"
-BEDROCK = tuple(sorted(synth.BEDROCK_PRODUCT_CODES))
 
 
 def size_label(n: int) -> str:

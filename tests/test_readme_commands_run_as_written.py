@@ -140,6 +140,7 @@ RUN: dict[str, Run] = {
     "cur-analyzer chargeback --month 2026-10 --cur ./cur-cache/cur2-bedrock": Run(),
     # Synthetic data (inline synopsis)
     "cur-analyzer fixtures --out DIR [--month YYYY-MM] [--rows N] [--seed N]": Run(),
+    "cur-analyzer fixtures --out variants --granularity daily --variant marketplace --variant stale-file": Run(),
     # Tag coverage
     "cur-analyzer coverage --month 2026-10 --cur ./october-export --require team --require cost-center": Run(),
     "cur-analyzer coverage --month 2026-10 --cur ./october-export -r team --service all -f json -o coverage.json": Run(),

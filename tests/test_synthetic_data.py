@@ -23,7 +23,6 @@ from cur_analyzer.bedrock import models as model_map
 from cur_analyzer.bedrock.pricing import PriceTable
 from cur_analyzer.bedrock.usage_types import parse_usage_type
 from cur_analyzer.synth import (
-    BEDROCK_PRODUCT_CODES,
     EXPORT_NAME,
     GroundTruth,
     arrow_schema,
@@ -105,8 +104,11 @@ def _by(lines: list[dict[str, Any]], key: Any) -> dict[str, str]:
     return {k: f"{v:.8f}" for k, v in sorted(acc.items())}
 
 
-def _is_bedrock(line: dict[str, Any]) -> bool:
-    return line["line_item_product_code"] in BEDROCK_PRODUCT_CODES
+def _is_bedrock(gt: GroundTruth, line: dict[str, Any]) -> bool:
+    """Bedrock as the generator declared it: the product codes of the ground truth's Bedrock usage (its
+    adjustments carry the same codes)."""
+    codes = {code for m in gt["months"].values() for code in m["bedrock_usage"]["by_product"]}
+    return line["line_item_product_code"] in codes
 
 
 # --- determinism ----------------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def test_ground_truth_totals_equal_sums_recomputed_from_the_parquet(demo: Ground
     lines = _lines(demo, month)
     assert len(lines) == truth["lines"]
     bases = ("unblended", "net-unblended", "amortized", "net-amortized")
-    bedrock = [x for x in lines if _is_bedrock(x)]
+    bedrock = [x for x in lines if _is_bedrock(demo, x)]
     assert truth["bedrock_lines"] == len(bedrock)
     for basis in bases:
         assert truth["invoice_total"][basis] == _total(_cost(x, basis) for x in lines), basis
@@ -229,7 +231,7 @@ def test_ground_truth_totals_equal_sums_recomputed_from_the_parquet(demo: Ground
     adjustments = [x for x in lines if x["line_item_line_item_type"] not in USAGE_TYPES]
     assert truth["adjustments"]["all"] == _by(adjustments, lambda x: x["line_item_line_item_type"])
     assert truth["adjustments"]["bedrock"] == _by(
-        [x for x in adjustments if _is_bedrock(x)], lambda x: x["line_item_line_item_type"]
+        [x for x in adjustments if _is_bedrock(demo, x)], lambda x: x["line_item_line_item_type"]
     )
 
     usage = [x for x in bedrock if x["line_item_line_item_type"] in USAGE_TYPES]
@@ -297,7 +299,7 @@ def test_every_line_cost_is_usage_times_rate_and_bedrock_rates_come_from_the_pri
         if x["line_item_line_item_type"] == "Usage":
             net = (expected * Decimal("0.95")).quantize(EIGHT, ROUND_HALF_UP)
             assert _d(x["line_item_net_unblended_cost"]) == net
-        if _is_bedrock(x):
+        if _is_bedrock(demo, x):
             ut = parse_usage_type(x["line_item_usage_type"])
             model = model_map.by_billing_name(ut.billing_name)
             assert ut.mapped and model is not None and x["pricing_unit"] == "1K tokens"
@@ -371,13 +373,13 @@ def _log_buckets(gt: GroundTruth, records: list[dict[str, Any]]) -> dict[tuple[A
 
 
 def _cur_buckets(
-    lines: list[dict[str, Any]], logged: set[tuple[str, str]]
+    demo: GroundTruth, lines: list[dict[str, Any]], logged: set[tuple[str, str]]
 ) -> tuple[dict[tuple[Any, ...], int], int]:
     """Bedrock usage lines' tokens by the same key (both cache-write TTLs are one log count); batch lines counted."""
     out: dict[tuple[Any, ...], int] = defaultdict(int)
     batch = 0
     for x in lines:
-        if not _is_bedrock(x) or x["line_item_line_item_type"] != "Usage":
+        if not _is_bedrock(demo, x) or x["line_item_line_item_type"] != "Usage":
             continue
         ut = parse_usage_type(x["line_item_usage_type"])
         if ut.tier == "batch":
@@ -407,7 +409,7 @@ def test_bedrock_lines_are_the_aggregated_log_tokens_except_batch_and_unlogged_a
         assert r["timestamp"].startswith(month) and r["operation"] in operations
         assert (r["accountId"], r["region"]) in logged
     from_logs = _log_buckets(demo, records)
-    from_cur, batch = _cur_buckets(_lines(demo, month), logged)
+    from_cur, batch = _cur_buckets(demo, _lines(demo, month), logged)
     assert batch > 0
     assert len(from_cur) > 500 and {k[4] for k in from_cur} == {"in_region", "geo", "global"}
     assert from_cur == from_logs
@@ -457,7 +459,7 @@ def test_every_kind_of_principal_meter_tier_scope_and_adjustment_is_present(
     demo: GroundTruth, month: str
 ) -> None:
     lines = _lines(demo, month)
-    bedrock_usage = [x for x in lines if _is_bedrock(x) and x["line_item_line_item_type"] == "Usage"]
+    bedrock_usage = [x for x in lines if _is_bedrock(demo, x) and x["line_item_line_item_type"] == "Usage"]
     principals = {x["line_item_iam_principal"] for x in bedrock_usage}
     assert re.compile(r"arn:aws:iam::\d{12}:user/alice").fullmatch(
         next(p for p in principals if p and p.endswith("/alice"))
@@ -509,7 +511,7 @@ def test_every_kind_of_principal_meter_tier_scope_and_adjustment_is_present(
     for negative in ("Credit", "Refund", "EdpDiscount", "SavingsPlanNegation"):
         assert all(x["line_item_unblended_cost"] < 0 for x in by_type[negative]), negative
     assert all(x["line_item_net_unblended_cost"] == 0 for x in by_type["EdpDiscount"])
-    assert {"Tax", "Credit"} <= {x["line_item_line_item_type"] for x in lines if _is_bedrock(x)}
+    assert {"Tax", "Credit"} <= {x["line_item_line_item_type"] for x in lines if _is_bedrock(demo, x)}
     assert all(
         x["savings_plan_savings_plan_effective_cost"] is not None for x in by_type["SavingsPlanCoveredUsage"]
     )
@@ -540,7 +542,7 @@ def test_tags_principal_session_overrides_aips_and_other_services(demo: GroundTr
     bob = tags_of[next(k for k in tags_of if k.endswith(":user/bob"))]
     assert bob["iamPrincipal/team"] == "research" and "iamPrincipal/cost-center" not in bob
 
-    aip_lines = [x for x in lines if _is_bedrock(x) and x["line_item_resource_id"]]
+    aip_lines = [x for x in lines if _is_bedrock(demo, x) and x["line_item_resource_id"]]
     assert aip_lines
     for x in aip_lines:
         arn = x["line_item_resource_id"]
@@ -554,10 +556,10 @@ def test_tags_principal_session_overrides_aips_and_other_services(demo: GroundTr
     assert any("user_cost_center" in _tags(x, "resource_tags") for x in aip_lines)
     assert any("user_application" in _tags(x, "resource_tags") for x in aip_lines)
     assert not any(
-        _tags(x, "resource_tags") for x in lines if _is_bedrock(x) and not x["line_item_resource_id"]
+        _tags(x, "resource_tags") for x in lines if _is_bedrock(demo, x) and not x["line_item_resource_id"]
     )
 
-    others = [x for x in lines if not _is_bedrock(x) and x["line_item_line_item_type"] == "Usage"]
+    others = [x for x in lines if not _is_bedrock(demo, x) and x["line_item_line_item_type"] == "Usage"]
     assert {x["line_item_iam_principal"] for x in others} == {None, ""}
     assert any("user_team" in _tags(x, "resource_tags") for x in others)
     assert any(not _tags(x, "resource_tags") for x in others)

@@ -26,7 +26,6 @@ from cur_analyzer.bedrock.models import ProfileMap, resolve
 from cur_analyzer.bedrock.pricing import PriceTable
 from cur_analyzer.bedrock.usage_types import parse_usage_type
 from cur_analyzer.synth import (
-    BEDROCK_PRODUCT_CODES,
     EXPORT_NAME,
     RECONCILE_CAUSES,
     Gaps,
@@ -62,10 +61,14 @@ def _lines(root: Path, month: str = MONTH) -> list[dict[str, Any]]:
 
 
 def _bedrock_usage(root: Path, month: str = MONTH) -> list[dict[str, Any]]:
+    """The month's Bedrock usage lines, Bedrock as the generator declared it: the product codes of the
+    ground truth's Bedrock usage."""
+    truth = json.loads((root / "ground_truth.json").read_text())
+    codes = set(truth["months"][month]["bedrock_usage"]["by_product"])
     return [
         x
         for x in _lines(root, month)
-        if x["line_item_product_code"] in BEDROCK_PRODUCT_CODES and x["line_item_line_item_type"] == "Usage"
+        if x["line_item_product_code"] in codes and x["line_item_line_item_type"] == "Usage"
     ]
 
 

@@ -4,6 +4,7 @@ the laptop) and ``fixtures`` (a synthetic export with ground truth to try everyt
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from cur_analyzer.cli._app import command, progress, state
 from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import CurOpt, EngineOpt, FirstMonthOpt, FormatOpt, MonthOpt, OutputOpt
 from cur_analyzer.errors import BAD_INPUT
+from cur_analyzer.synth.variants import GRANULARITIES, VARIANTS
 
 ToOpt = Annotated[Path, typer.Option("--to", help="Local cache folder; the export lands in <to>/<export>.")]
 S3Opt = Annotated[
@@ -35,6 +37,23 @@ GapOpt = Annotated[
         help="Reconciliation gap to inject, repeatable: clean, drop-cache-tokens-from-logs, "
         "lose-log-hour, unlogged-tier, unpriced-model, not-final, one-hour-cache-writes, "
         "cross-region-rate (see ground_truth.json 'reconcile').",
+    ),
+]
+# The choices, built from the generator's own tuples.
+ExportGranularity = StrEnum("ExportGranularity", [(g.upper(), g) for g in GRANULARITIES])
+ExportVariant = StrEnum("ExportVariant", [(v.upper().replace("-", "_"), v) for v in VARIANTS])
+GranularityOpt = Annotated[
+    ExportGranularity,
+    typer.Option(
+        "--granularity",
+        help="Time granularity of the export's lines: one line per hour, per day or per month.",
+    ),
+]
+VariantOpt = Annotated[
+    list[ExportVariant] | None,
+    typer.Option(
+        "--variant",
+        help="Kind of line or file AWS writes to add, with its ground truth; repeatable.",
     ),
 ]
 
@@ -94,19 +113,27 @@ def fixtures(
     seed: SeedOpt = 7,
     months: MonthsOpt = 2,
     gaps: GapOpt = None,
+    granularity: GranularityOpt = ExportGranularity.HOURLY,
+    variants: VariantOpt = None,
 ) -> None:
     """Generate a deterministic synthetic CUR 2.0 export + Bedrock invocation logs with ground truth."""
     from cur_analyzer.errors import UserInputError
     from cur_analyzer.synth import Gaps, generate
+    from cur_analyzer.synth.variants import ExportShape
 
     period_text(month)
     try:
         knobs = Gaps.from_names(gaps) if gaps else None
     except ValueError as e:
         raise UserInputError(f"--gap: {e}") from None
+    shape = {"granularity": str(granularity), "variants": tuple(str(v) for v in variants or ())}
+    try:
+        ExportShape.of(gaps=knobs, **shape)
+    except ValueError as e:
+        raise UserInputError(f"{'--variant' if variants else '--granularity'}: {e}") from None
     out.mkdir(parents=True, exist_ok=True)
     if state.quiet or not sys.stderr.isatty():
-        generate(out, month=month, rows=rows, seed=seed, months=months, gaps=knobs)
+        generate(out, month=month, rows=rows, seed=seed, months=months, gaps=knobs, **shape)
     else:
         from rich.progress import Progress
 
@@ -120,5 +147,6 @@ def fixtures(
                 months=months,
                 gaps=knobs,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                **shape,
             )
     typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")

@@ -32,25 +32,52 @@ The modules, in the order a month is made:
 * ``calls`` (Bedrock calls and the lines that bill them) and ``lines`` (bulk, Savings Plan, adjustments);
 * ``period``, ``ids``, ``parquet`` and ``json_files``: the billing period and the files of the export;
 * ``log_records``, ``log_render`` and ``logs``: the invocation-log records, their JSON and their files;
-* ``truth`` and ``reconcile_truth``: the ground truth; ``month`` writes one billing period, ``dataset`` all.
+* ``truth`` and ``reconcile_truth``: the ground truth; ``month`` writes one billing period, ``dataset`` all;
+* ``variants`` (the export's granularity and variants), ``variant_templates``, ``variant_lines`` and
+  ``variant_truth``: the lines, files and ground truth of an export of another shape than the default.
 """
 
 from __future__ import annotations
 
-from cur_analyzer.synth.book import BEDROCK_PRODUCT_CODES
-from cur_analyzer.synth.columns import arrow_schema
-from cur_analyzer.synth.dataset import generate, generate_logs
-from cur_analyzer.synth.gaps import RECONCILE_CAUSES, Gaps
-from cur_analyzer.synth.scenario import EXPORT_NAME
-from cur_analyzer.synth.truth import GroundTruth
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cur_analyzer.synth.columns import arrow_schema
+    from cur_analyzer.synth.dataset import generate, generate_logs
+    from cur_analyzer.synth.gaps import RECONCILE_CAUSES, Gaps
+    from cur_analyzer.synth.scenario import EXPORT_NAME
+    from cur_analyzer.synth.truth import GroundTruth
+    from cur_analyzer.synth.variants import GRANULARITIES, VARIANTS
+
+# Names resolve on first use: the command line reads the granularities and variants when it starts, and
+# must not load numpy and pyarrow for that.
+_HOMES = {
+    "arrow_schema": "columns",
+    "generate": "dataset",
+    "generate_logs": "dataset",
+    "RECONCILE_CAUSES": "gaps",
+    "Gaps": "gaps",
+    "EXPORT_NAME": "scenario",
+    "GroundTruth": "truth",
+    "GRANULARITIES": "variants",
+    "VARIANTS": "variants",
+}
 
 __all__ = [
-    "BEDROCK_PRODUCT_CODES",
     "EXPORT_NAME",
+    "GRANULARITIES",
     "RECONCILE_CAUSES",
+    "VARIANTS",
     "Gaps",
     "GroundTruth",
     "arrow_schema",
     "generate",
     "generate_logs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

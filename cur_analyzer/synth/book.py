@@ -16,12 +16,16 @@ from cur_analyzer.synth.columns import MAP_COLUMNS, TEMPLATE_STRINGS, arrow_type
 from cur_analyzer.synth.money import EDP_PERCENT, NULL_UNITS, RATE_SCALE, ROUND_DIV
 from cur_analyzer.synth.rows import KIND_PLAIN, Rows
 
-BEDROCK_PRODUCT_CODES = frozenset({"AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels"})
+#: What a line says unless its template says otherwise: the month-constant columns a template may override.
+DEFAULT_ENTITY, DEFAULT_CURRENCY = "AWS", "USD"
 
 
 @dataclass(frozen=True)
 class TemplateMeta:
-    """What the ground truth groups by (never read back from the strings)."""
+    """What the ground truth groups by (never read back from the strings). ``bedrock`` is declared by the code
+    that writes the line (a Bedrock token line, a Marketplace Bedrock model, AgentCore...); an adjustment
+    inherits it from the usage of its (account, product). ``meter_class`` is the class the writer built the
+    usage type for; ``entity`` and ``currency`` fill ``bill_billing_entity`` and the currency columns."""
 
     account: str
     product: str
@@ -34,11 +38,11 @@ class TemplateMeta:
     tier: str | None = None
     scope: str | None = None
     usage_type: str | None = None
-    log_status: str | None = None  # logged | batch | logging-disabled
-
-    @property
-    def is_bedrock(self) -> bool:
-        return self.product in BEDROCK_PRODUCT_CODES
+    log_status: str | None = None  # logged | batch | logging-disabled | not-logged
+    bedrock: bool = False
+    meter_class: str | None = None
+    entity: str = DEFAULT_ENTITY
+    currency: str = DEFAULT_CURRENCY
 
     @property
     def is_usage(self) -> bool:
@@ -58,6 +62,10 @@ class Book:
         self._kind: list[int] = []
         self._q: list[tuple[float, float]] = []
         self.index: dict[Any, int] = {}
+        # Whether each template is one the default export has too (see FrozenBook.in_default); templates
+        # added while ``adding_variants`` are not.
+        self.in_default: list[bool] = []
+        self.adding_variants = False
 
     def add(
         self,
@@ -70,6 +78,7 @@ class Book:
         edp: bool = False,
         kind: int = KIND_PLAIN,
         q: tuple[float, float] = (1.0, 0.0),
+        in_default: bool | None = None,
     ) -> int:
         unknown = set(strings) - set(TEMPLATE_STRINGS)
         if unknown:
@@ -86,6 +95,7 @@ class Book:
         self._edp.append(edp)
         self._kind.append(kind)
         self._q.append(q)
+        self.in_default.append(not self.adding_variants if in_default is None else in_default)
         return len(self.meta) - 1
 
     def freeze(self) -> FrozenBook:
@@ -103,6 +113,7 @@ class Book:
             maps[col] = pa.array([sorted(mp.get(col, {}).items()) for mp in self.maps], type=typ)
         q = np.array(self._q, dtype=np.float64).reshape(-1, 2)
         return FrozenBook(
+            overrides=_constant_overrides(self.meta),
             meta=self.meta,
             index=dict(self.index),
             codes=codes,
@@ -115,11 +126,34 @@ class Book:
             usage=np.array([m.is_usage for m in self.meta], dtype=bool),
             q_mean=q[:, 0],
             q_sigma=q[:, 1],
+            in_default=np.array(self.in_default, dtype=bool),
         )
+
+
+# Month-constant columns a template can override, and the TemplateMeta field that holds its value.
+_OVERRIDABLE = {
+    "bill_billing_entity": "entity",
+    "line_item_currency_code": "currency",
+    "pricing_currency": "currency",
+}
+
+
+def _constant_overrides(meta: list[TemplateMeta]) -> dict[str, tuple[np.ndarray, pa.Array]]:
+    """Per-template codes and dictionary of each month-constant column some template sets otherwise; a
+    book where none does has none, so its lines keep the month constant."""
+    out: dict[str, tuple[np.ndarray, pa.Array]] = {}
+    for col, attr in _OVERRIDABLE.items():
+        values = [getattr(m, attr) for m in meta]
+        if len(set(values)) > 1:
+            uniq = sorted(set(values))
+            pos = {v: i for i, v in enumerate(uniq)}
+            out[col] = (np.array([pos[v] for v in values], np.int32), pa.array(uniq, pa.string()))
+    return out
 
 
 @dataclass(frozen=True)
 class FrozenBook:
+    overrides: dict[str, tuple[np.ndarray, pa.Array]]
     meta: list[TemplateMeta]
     index: dict[Any, int]
     codes: dict[str, np.ndarray]
@@ -132,6 +166,9 @@ class FrozenBook:
     usage: np.ndarray
     q_mean: np.ndarray
     q_sigma: np.ndarray
+    # True for a template the default export (hourly, no variant) has too: the writer keeps the month's main
+    # random stream where the default export leaves it by drawing for these lines only.
+    in_default: np.ndarray
 
     def __len__(self) -> int:
         return len(self.meta)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from cur_analyzer.synth.reconcile_truth import ReconBook
 from cur_analyzer.synth.scenario import build_catalogue
 from cur_analyzer.synth.templates import build_book
 from cur_analyzer.synth.truth import GroundTruth, dataset_truth
+from cur_analyzer.synth.variants import ExportShape
 
 # progress(done, total): lines (or log records) written so far, out of the expected total.
 ProgressFn = Callable[[int, int], None]
@@ -54,6 +55,8 @@ def generate(
     progress: ProgressFn | None = None,
     *,
     gaps: Gaps | None = None,
+    granularity: str = "hourly",
+    variants: Sequence[str] = (),
 ) -> GroundTruth:
     """Write ``months`` consecutive CUR 2.0 billing periods from ``month`` (about ``rows`` lines each), the
     matching invocation logs, the AIP listing and ``ground_truth.json`` under ``out``; return the truth.
@@ -63,15 +66,21 @@ def generate(
 
     ``gaps`` builds the reconciliation scenario described in :class:`Gaps` instead (months final unless
     ``not_final``) and adds ``reconcile`` to each month's ground truth; ``None`` is the default scenario.
+
+    ``granularity`` (``hourly``, ``daily``, ``monthly``) cuts the lines as a Data Exports export of that time
+    granularity does; ``variants`` (names in :data:`VARIANTS`) add the lines and files each describes, with
+    their ground truth (:mod:`cur_analyzer.synth.variants`). A ``ValueError`` names a combination that
+    cannot be. The default (hourly, no variant) writes the same bytes as before either existed.
     """
     check_month(month)
     if rows < 1 or months < 1:
         raise ValueError("rows and months must be at least 1")
+    shape = ExportShape.of(granularity, variants, gaps)
     out = Path(out)
     prices = PriceTable.load()
     plan = Plan.for_rows(rows)
     cat = build_catalogue(plan, seed, gaps)
-    book = build_book(cat, prices)
+    book = build_book(cat, prices, shape.variants)
     periods = _periods(month, months, seed, gaps)
     ticker = _Ticker(progress, plan.estimated_total * months)
     recon = None if gaps is None else ReconBook.of(cat, book, prices, gaps)
@@ -79,13 +88,13 @@ def generate(
     truth_months: dict[str, Any] = {}
     for period in periods:
         truth_months[period.month] = write_month(
-            out, period, cat, book, prices, plan, seed, ticker.tick, gaps, recon
+            out, period, cat, book, prices, plan, seed, ticker.tick, gaps, recon, shape
         )
     ticker.finish()
 
     write_json(out / "inference-profiles.json", aip_listing(cat))
     write_json(out / "inference-profile-tags.json", {a.arn: dict(a.tags) for a in cat.aips})
-    data = dataset_truth(cat, prices, rows, seed, gaps, truth_months)
+    data = dataset_truth(cat, prices, rows, seed, gaps, truth_months, shape)
     path = out / "ground_truth.json"
     write_json(path, data)
     return GroundTruth(path, data)

@@ -16,8 +16,17 @@ from cur_analyzer.synth.period import Period
 from cur_analyzer.synth.scenario import CUR_BUCKET, EXPORT_NAME
 
 
-def write_manifest(out: Path, period: Period, cat: Catalogue, seed: int, data_file: Path, lines: int) -> None:
-    """The month's ``metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json``, as Data Exports writes it."""
+def write_manifest(
+    out: Path,
+    period: Period,
+    cat: Catalogue,
+    seed: int,
+    data_file: Path,
+    lines: int,
+    granularity: str = "hourly",
+) -> None:
+    """The month's ``metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json``, as Data Exports writes it,
+    with the export's time granularity (``hourly``, ``daily``, ``monthly``)."""
     rng = np.random.default_rng([seed, period.index, 0x3A])
     key = data_file.relative_to(out).as_posix()
     manifest = {
@@ -34,11 +43,11 @@ def write_manifest(out: Path, period: Period, cat: Catalogue, seed: int, data_fi
         "exportArn": _export_arn(cat, seed),
         "format": "PARQUET",
         "compression": "PARQUET",
-        "timeGranularity": "HOURLY",
+        "timeGranularity": granularity.upper(),
         "rowCount": lines,
         "tableConfigurations": {
             "COST_AND_USAGE_REPORT": {
-                "TIME_GRANULARITY": "HOURLY",
+                "TIME_GRANULARITY": granularity.upper(),
                 "INCLUDE_RESOURCES": "TRUE",
                 "INCLUDE_IAM_PRINCIPAL_DATA": "TRUE",
                 "INCLUDE_MANUAL_DISCOUNT_COMPATIBILITY": "TRUE",

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 from cur_analyzer.bedrock.pricing import PriceTable
-from cur_analyzer.synth.book import FrozenBook
+from cur_analyzer.synth.book import DEFAULT_CURRENCY, FrozenBook
 from cur_analyzer.synth.calls import Calls, Group, draw_bedrock
 from cur_analyzer.synth.catalogue import Catalogue, Plan, SavingsPlan
 from cur_analyzer.synth.money import NULL_UNITS, UNITS, to_decimal, to_units
@@ -37,11 +37,20 @@ def _service_rows(
     return book.priced(tpl, hour, qty)
 
 
-def sp_rows(book: FrozenBook, sp: SavingsPlan, period: Period, rng: np.random.Generator, n: int) -> Rows:
-    """Covered usage + negation per covered hour, the recurring fee, and the upfront fee in the first month."""
+def sp_rows(
+    book: FrozenBook,
+    sp: SavingsPlan,
+    period: Period,
+    rng: np.random.Generator,
+    n: int,
+    net_percent: int = 100,
+) -> Rows:
+    """Covered usage + negation per covered hour, the recurring fee, and the upfront fee in the first month.
+    ``net_percent``: the covered usage's net effective cost, in percent of its effective cost."""
     hours = np.sort(rng.choice(period.hours, size=min(n, period.hours), replace=False)).astype(np.int32)
     od = int(sp.od_rate * UNITS)
     eff = int(sp.sp_rate * UNITS)
+    net_eff = (eff * net_percent + 50) // 100
     ones = np.ones(len(hours), dtype=np.int64)
     covered = Rows(
         np.full(len(hours), book.index[("sp", "SavingsPlanCoveredUsage")], np.int32),
@@ -51,7 +60,7 @@ def sp_rows(book: FrozenBook, sp: SavingsPlan, period: Period, rng: np.random.Ge
         ones * od,
         sp={
             "savings_plan_savings_plan_effective_cost": ones * eff,
-            "savings_plan_net_savings_plan_effective_cost": ones * eff,
+            "savings_plan_net_savings_plan_effective_cost": ones * net_eff,
             "savings_plan_savings_plan_rate": ones * eff,
         },
     )
@@ -151,7 +160,8 @@ def adjustment_rows(acc: Accumulator, book: FrozenBook, cat: Catalogue, period: 
 
 
 def _billed_by_product(acc: Accumulator, book: FrozenBook) -> tuple[_ByProduct, _ByProduct, _ByProduct]:
-    """What was billed so far per (account, product): every line, the EDP discount in it, and Usage lines."""
+    """What was billed so far per (account, product): every line, the EDP discount in it, and Usage lines in
+    the month's currency (what the credits and the support fee, billed in it, are computed from)."""
     billed: _ByProduct = defaultdict(int)
     discount: _ByProduct = defaultdict(int)
     usage: _ByProduct = defaultdict(int)
@@ -162,7 +172,7 @@ def _billed_by_product(acc: Accumulator, book: FrozenBook) -> tuple[_ByProduct, 
         billed[key] += int(unb[t])
         if book.edp[t]:
             discount[key] += int(unb[t] - net[t])
-        if meta.line_type == "Usage":
+        if meta.line_type == "Usage" and meta.currency == DEFAULT_CURRENCY:
             usage[key] += int(unb[t])
     return billed, discount, usage
 

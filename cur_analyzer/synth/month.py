@@ -28,16 +28,24 @@ from cur_analyzer.synth.log_records import LogBatch, log_fields, scenario_log_ba
 from cur_analyzer.synth.log_render import LogRenderer
 from cur_analyzer.synth.logs import LogTally, clear_log_month, write_log_files
 from cur_analyzer.synth.money import exact_amount
-from cur_analyzer.synth.parquet import PartitionWriter
+from cur_analyzer.synth.parquet import Layout, PartitionWriter
 from cur_analyzer.synth.period import Period
 from cur_analyzer.synth.reconcile_truth import ReconBook, ReconLines
 from cur_analyzer.synth.rows import Rows, sorted_rows
 from cur_analyzer.synth.scenario import EXPORT_NAME
 from cur_analyzer.synth.truth import month_truth
+from cur_analyzer.synth.variant_lines import NET_PERCENT, ri_rows, stale_rows, variant_rows
+from cur_analyzer.synth.variant_truth import shape_truth
+from cur_analyzer.synth.variants import ExportShape
 
 # Salts of the random streams of their own that a Gaps scenario draws from (see write_month).
 _WRITER_SALT, _BATCH_SALT, _EXTRA_SALT = 0x1D5, 0xBA7C, 0xE87A
 _EXTRA_LOG_SALT, _FILLER_LOG_SALT = 0xE87B, 0xF11
+# Salts of the streams the export shape draws from: its variant lines, the stale file, and the line ids of
+# any export but the default one. Streams of their own, so a variant leaves the
+# month's other lines and its logs as they were.
+_VARIANT_SALT, _STALE_SALT, _STALE_IDS_SALT, _SHAPE_IDS_SALT = 0x7A1, 0x57A, 0x57B, 0x5D1
+UNDATED_EVERY = 25  # flat-layout: every 25th line has no billing period start date
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class _Month:
     gaps: Gaps | None
     writer: PartitionWriter
     tick: Callable[[int], None]
+    shape: ExportShape
 
     @property
     def exact(self) -> PriceTable | None:
@@ -63,8 +72,8 @@ class _Month:
     def stream(self, salt: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, self.period.index, salt])
 
-    def write(self, rows: Rows) -> None:
-        self.writer.write(rows)
+    def write(self, rows: Rows, shared: int | None = None) -> None:
+        self.writer.write(rows, shared)
         self.tick(len(rows))
 
 
@@ -91,30 +100,37 @@ def write_month(
     tick: Callable[[int], None],
     gaps: Gaps | None = None,
     recon: ReconBook | None = None,
+    shape: ExportShape | None = None,
 ) -> dict[str, Any]:
     """Write the month's partition, logs and manifest; return its ground truth. ``tick`` is told how many lines
     each row group had."""
+    shape = shape or ExportShape()
     rng = np.random.default_rng([seed, period.index])
-    data_file = _fresh_partition(out, period)
+    data_file = _fresh_partition(out, period, shape)
     # With gaps, line ids and knob-added draws use streams of their own, so a knob that adds lines leaves
     # every other line and log record of the month as it was.
     writer_rng = rng if gaps is None else np.random.default_rng([seed, period.index, _WRITER_SALT])
-    writer = PartitionWriter(data_file, book, period, cat.payer, writer_rng)
+    layout = _layout(shape, seed, period)
+    writer = PartitionWriter(data_file, book, period, cat.payer, writer_rng, layout)
     lines = None if recon is None else ReconLines(recon, period)
     if lines is not None:
         writer.listeners.append(lines.add)
-    month = _Month(out, period, cat, book, prices, plan, seed, gaps, writer, tick)
+    month = _Month(out, period, cat, book, prices, plan, seed, gaps, writer, tick, shape)
 
     drawn = _write_lines(rng, month)
     writer.close()
+    stale = _write_stale_file(month, data_file) if shape.has("stale-file") else None
 
     log_batch = _log_batch(rng, month, drawn)
     lost = None
     if lines is not None and gaps is not None and gaps.lose_log_hour:
         lost = lines.choose_lost_hour()
     tally = _write_logs(rng, month, log_batch, lost)
-    write_manifest(out, period, cat, seed, data_file, writer.lines)
+    if not shape.flat:
+        write_manifest(out, period, cat, seed, data_file, writer.lines, shape.granularity)
     truth = month_truth(book, writer, period, tally, cat, prices)
+    if not shape.default:
+        truth |= shape_truth(book, writer, shape, data_file.relative_to(out).as_posix(), stale)
     if lines is not None:
         truth["reconcile"] = lines.truth(lost, period.final)
         if truth["reconcile"]["estimated_cost"] != exact_amount(Decimal(truth["logs"]["estimated_cost"])):
@@ -122,8 +138,21 @@ def write_month(
     return truth
 
 
-def _fresh_partition(out: Path, period: Period) -> Path:
-    """The month's data file path, in an emptied ``BILLING_PERIOD=`` folder (as ``OVERWRITE_REPORT`` does)."""
+def _layout(shape: ExportShape, seed: int, period: Period) -> Layout:
+    """The default export draws its line ids from the month's main stream; any other, from one of its own."""
+    ids = None if shape.default else np.random.default_rng([seed, period.index, _SHAPE_IDS_SALT])
+    return Layout(shape.granularity, UNDATED_EVERY if shape.flat else 0, ids)
+
+
+def _fresh_partition(out: Path, period: Period, shape: ExportShape) -> Path:
+    """The month's data file path, in an emptied ``BILLING_PERIOD=`` folder (as ``OVERWRITE_REPORT`` does);
+    flat, the month's file directly in the data folder (replaced)."""
+    if shape.flat:
+        data = out / EXPORT_NAME / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        path = data / f"{EXPORT_NAME}-{period.month}-00001.snappy.parquet"
+        path.unlink(missing_ok=True)
+        return path
     part = out / EXPORT_NAME / "data" / f"BILLING_PERIOD={period.month}"
     if part.exists():
         shutil.rmtree(part)
@@ -136,8 +165,14 @@ def _write_lines(rng: np.random.Generator, month: _Month) -> _DrawnCalls:
     logged, calls = _write_scenario_lines(rng, month)
     filler_calls = _write_bulk_lines(rng, month)
     extra, extra_calls = _write_gap_lines(month)
-    # 3. Month-end adjustments computed from what was billed.
-    month.write(adjustment_rows(month.writer.acc, month.book, month.cat, month.period))
+    _write_variant_lines(month)
+    # 3. Month-end adjustments computed from what was billed; the default export's own would be computed
+    # from its lines alone (their count keeps the main stream where the default export leaves it).
+    acc, book, cat, period = month.writer.acc, month.book, month.cat, month.period
+    shared = (
+        None if month.shape.default else len(adjustment_rows(acc.only(book.in_default), book, cat, period))
+    )
+    month.write(adjustment_rows(acc, book, cat, period), shared)
     return _DrawnCalls(logged, calls, extra, extra_calls, filler_calls)
 
 
@@ -164,7 +199,8 @@ def _write_scenario_lines(rng: np.random.Generator, month: _Month) -> tuple[Grou
         all_hours = np.arange(period.hours, dtype=np.int32)
         batch_rows, _ = draw_bedrock(rng, batch, book, batch.templates(book), all_hours, n_batch, True)
         parts.append(sorted_rows(batch_rows))
-    parts.append(sp_rows(book, cat.sp, period, rng, plan.sp_hours))
+    net_percent = NET_PERCENT if month.shape.has("net-columns") else 100
+    parts.append(sp_rows(book, cat.sp, period, rng, plan.sp_hours, net_percent))
     month.write(Rows.concat(parts))
     return logged, calls
 
@@ -207,6 +243,28 @@ def _write_gap_lines(month: _Month) -> tuple[Group, Calls | None]:
     if parts:
         month.write(Rows.concat(parts))
     return extra, extra_calls
+
+
+def _write_variant_lines(month: _Month) -> None:
+    """2c. The export variants' lines, from a stream of their own."""
+    parts = [variant_rows(month.book, month.period, month.stream(_VARIANT_SALT))]
+    if month.shape.has("net-columns"):
+        parts.append(ri_rows(month.book, month.period))
+    parts = [p for p in parts if len(p)]
+    if parts:
+        month.write(Rows.concat(parts))
+
+
+def _write_stale_file(month: _Month, data_file: Path) -> tuple[str, PartitionWriter]:
+    """A file an earlier run of the export left in the partition, which the manifest does not list."""
+    path = data_file.with_name(f"{EXPORT_NAME}-00002.snappy.parquet")
+    layout = Layout(month.shape.granularity, 0, month.stream(_STALE_IDS_SALT))
+    writer = PartitionWriter(
+        path, month.book, month.period, month.cat.payer, month.stream(_STALE_IDS_SALT), layout
+    )
+    writer.write(stale_rows(month.book, month.period, month.stream(_STALE_SALT)))
+    writer.close()
+    return path.name, writer
 
 
 def _log_batch(rng: np.random.Generator, month: _Month, drawn: _DrawnCalls) -> LogBatch:

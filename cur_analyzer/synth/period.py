@@ -52,6 +52,28 @@ class Period:
         out.append(f"{self.start:{fmt}}/{self.end:{fmt}}")
         return pa.array(out, type=pa.string())
 
+    def slots(self, granularity: str) -> Slots:
+        """The time slots lines of this period are cut into at ``granularity`` (hourly, daily, monthly)."""
+        if granularity == "hourly":
+            starts, ends = self.hour_ms()
+            return Slots(starts, ends, self.intervals(), np.arange(self.hours + 1, dtype=np.int32))
+        base = int((self.start - datetime(1970, 1, 1)).total_seconds()) * 1000
+        whole_end = base + self.hours * 3_600_000
+        fmt = "%Y-%m-%dT%H:%M:%SZ"
+        whole = f"{self.start:{fmt}}/{self.end:{fmt}}"
+        if granularity == "monthly":
+            one = np.array([base], np.int64)
+            return Slots(one, one * 0 + whole_end, pa.array([whole]), np.zeros(self.hours + 1, np.int32))
+        days = self.hours // 24
+        starts = np.append(base + np.arange(days, dtype=np.int64) * 86_400_000, base)
+        ends = np.append(starts[:-1] + 86_400_000, whole_end)
+        texts = [
+            f"{self.start + timedelta(days=d):{fmt}}/{self.start + timedelta(days=d + 1):{fmt}}"
+            for d in range(days)
+        ]
+        slot_of = np.append(np.arange(self.hours, dtype=np.int32) // 24, days).astype(np.int32)
+        return Slots(starts, ends, pa.array([*texts, whole]), slot_of)
+
     def working_hours(self) -> np.ndarray:
         """Weekday hours 07-20 UTC: when people and their apps call Bedrock (keeps the log folders few)."""
         hours = [
@@ -73,6 +95,18 @@ class Period:
             "line_item_legal_entity": "Amazon Web Services EMEA SARL",
             "pricing_currency": "USD",
         }
+
+
+@dataclass(frozen=True)
+class Slots:
+    """A period cut at one granularity: per slot its usage start and end (epoch ms) and its
+    ``identity_time_interval``; ``slot_of[hour]`` is the slot of an hour of the period (``hour`` = ``hours``:
+    a line for the whole period, which a monthly export folds into its one slot)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    intervals: pa.Array
+    slot_of: np.ndarray
 
 
 def check_month(month: str) -> None:

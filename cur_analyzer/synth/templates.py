@@ -4,13 +4,14 @@ the Savings Plan, and per adjustment (tax, EDP discount, credits, refunds, suppo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from decimal import Decimal
 
 from cur_analyzer.attribution import resource_tags_key
 from cur_analyzer.bedrock import models as model_map
 from cur_analyzer.bedrock.pricing import PriceTable
 from cur_analyzer.bedrock.usage_types import format_usage_type
-from cur_analyzer.synth.book import Book, FrozenBook, TemplateMeta
+from cur_analyzer.synth.book import DEFAULT_CURRENCY, DEFAULT_ENTITY, Book, FrozenBook, TemplateMeta
 from cur_analyzer.synth.catalogue import (
     REGIONS,
     Account,
@@ -25,9 +26,12 @@ from cur_analyzer.synth.rows import KIND_SP_COVERED, KIND_SP_FEE, KIND_ZERO
 from cur_analyzer.synth.scenario import CREDITS, UNPRICED_MODEL, UNPRICED_RATES
 
 
-def build_book(cat: Catalogue, prices: PriceTable) -> FrozenBook:
+def build_book(cat: Catalogue, prices: PriceTable, variants: Sequence[str] = ()) -> FrozenBook:
     """Every template the company's months can bill, frozen. Their order is part of the output: the logged
-    scenario's lines are written sorted by hour, then template."""
+    scenario's lines are written sorted by hour, then template. ``variants`` add their templates (and
+    accounts) before the adjustments, so tax and discounts cover their lines too."""
+    from cur_analyzer.synth.variant_templates import add_variant_templates
+
     book = Book()
     filler_status = "logged" if cat.filler_logged else "logging-disabled"
     for group, status in (
@@ -39,15 +43,40 @@ def build_book(cat: Catalogue, prices: PriceTable) -> FrozenBook:
         for w in group:
             for stream in (False, True) if w.streaming else (False,):
                 for meter in w.meters:
-                    _add_bedrock(book, w, meter, stream, status, prices)
+                    add_bedrock(book, w, meter, stream, status, prices)
     for r in cat.resources:
         _add_resource(book, r)
     _add_savings_plan(book, cat.sp)
-    _add_adjustments(book, cat)
+    book.adding_variants = True
+    accounts = cat.accounts + add_variant_templates(book, cat, prices, variants)
+    book.adding_variants = False
+    _add_adjustments(book, cat, accounts)
     return book.freeze()
 
 
-def _add_bedrock(book: Book, w: Workload, meter: str, stream: bool, status: str, prices: PriceTable) -> None:
+def token_meter_class(meter: str, tier: str, model: model_map.Model) -> str:
+    """The meter class a token line is written for: an embeddings model's tokens are ``embeddings``; text
+    tokens are their meter, batch input/output apart, as CUDOS groups them (``cache_write_1h`` ->
+    ``cache-write-1h``, batch ``input`` -> ``batch-input``)."""
+    if "Embeddings" in model.display_name:
+        return "embeddings"
+    name = meter.replace("_1h", "-1h").replace("_", "-")
+    return f"batch-{name}" if tier == "batch" and meter in ("input", "output") else name
+
+
+def add_bedrock(
+    book: Book,
+    w: Workload,
+    meter: str,
+    stream: bool,
+    status: str,
+    prices: PriceTable,
+    currency: str = DEFAULT_CURRENCY,
+    key: tuple[object, ...] | None = None,
+    q: tuple[float, float] = (1.0, 0.0),
+) -> None:
+    """The template of workload ``w``'s ``meter`` lines (``stream``: streaming calls), under ``key``
+    (default: workload, stream, meter); ``q``: the quantity a line drawn on its own bills (mean, sigma)."""
     m = w.model
     scope = w.billed_scope
     code, location = REGIONS[w.region]
@@ -115,8 +144,12 @@ def _add_bedrock(book: Book, w: Workload, meter: str, stream: bool, status: str,
         scope=scope,
         usage_type=usage_type,
         log_status=status,
+        bedrock=True,
+        meter_class=token_meter_class(meter, w.tier, m),
+        currency=currency,
     )
-    book.add((id(w), stream, meter), strings, maps, meta, rate=rate, div=1000, edp=True)
+    key = key or (id(w), stream, meter)
+    book.add(key, strings, maps, meta, rate=rate, div=1000, edp=True, q=q)
 
 
 def _service_strings(
@@ -243,13 +276,17 @@ def _add_savings_plan(book: Book, sp: SavingsPlan) -> None:
         book.add(("sp", line_type), strings, maps, meta, kind=kind)
 
 
-def _add_adjustments(book: Book, cat: Catalogue) -> None:
-    """Tax and EDP discount templates for every (account, product) that has usage; credits, refunds, fee."""
+def _add_adjustments(book: Book, cat: Catalogue, accounts: tuple[Account, ...]) -> None:
+    """Tax and EDP discount templates for every (account, product) that has usage; credits, refunds, fee.
+    Each inherits from the first template of its (account, product) whether it is Bedrock, its billing
+    entity and currency."""
     products: set[tuple[str, str]] = set()
-    for meta in book.meta:
+    first: dict[tuple[str, str], int] = {}
+    for i, meta in enumerate(book.meta):
         products.add((meta.account, meta.product))
+        first.setdefault((meta.account, meta.product), i)
     products.add((cat.payer.id, "AWSSupportBusiness"))
-    names = {a.id: a.name for a in cat.accounts}
+    names = {a.id: a.name for a in accounts}
     descriptions = {
         "Tax": "Tax for product code {p}",
         "EdpDiscount": "Enterprise Program Discount",
@@ -279,9 +316,29 @@ def _add_adjustments(book: Book, cat: Catalogue) -> None:
                 "product_usagetype": "Dollar",
                 "pricing_unit": "Dollar",
             }
-        tags = _tags_map(next(a for a in cat.accounts if a.id == account), {}, {})
-        meta = TemplateMeta(account, product, line_type)
-        book.add((line_type, account, product), strings, {"tags": tags}, meta)
+        tags = _tags_map(next(a for a in accounts if a.id == account), {}, {})
+        source = first.get((account, product))
+        meta, maps = _inherited(book, source, account, product, line_type)
+        in_default = source is None or book.in_default[source]
+        book.add((line_type, account, product), strings, {**maps, "tags": tags}, meta, in_default=in_default)
+
+
+def _inherited(
+    book: Book, source: int | None, account: str, product: str, line_type: str
+) -> tuple[TemplateMeta, dict[str, dict[str, str]]]:
+    """An adjustment's meta (Bedrock, entity, currency of the (account, product) it adjusts) and maps: a
+    line another entity bills keeps its product name, which the Marketplace half of the Bedrock scope reads
+    (an AWS line's scope reads only its product code, so its adjustments carry none, as before)."""
+    if source is None:
+        return TemplateMeta(account, product, line_type), {}
+    of = book.meta[source]
+    meta = TemplateMeta(
+        account, product, line_type, bedrock=of.bedrock, entity=of.entity, currency=of.currency
+    )
+    if of.entity == DEFAULT_ENTITY:
+        return meta, {}
+    name = book.maps[source].get("product", {}).get("product_name")
+    return meta, ({"product": {"product_name": name}} if name else {})
 
 
 def _rate_str(rate: Decimal) -> str:

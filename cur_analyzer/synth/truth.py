@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from cur_analyzer.bedrock.pricing import PriceTable
-from cur_analyzer.synth.book import FrozenBook, TemplateMeta
+from cur_analyzer.synth.book import DEFAULT_CURRENCY, FrozenBook, TemplateMeta
 from cur_analyzer.synth.calls import LOG_COUNTS
 from cur_analyzer.synth.catalogue import Aip, Catalogue, Workload
 from cur_analyzer.synth.gaps import RECONCILE_TOLERANCE_PCT, Gaps
@@ -22,6 +22,8 @@ from cur_analyzer.synth.money import to_decimal
 from cur_analyzer.synth.parquet import PartitionWriter
 from cur_analyzer.synth.period import Period
 from cur_analyzer.synth.scenario import CUR_BUCKET, EXPORT_NAME, LOG_BUCKET, UNPRICED_MODEL, estimate_rate
+from cur_analyzer.synth.variant_templates import variant_accounts
+from cur_analyzer.synth.variants import ExportShape
 
 
 @dataclass(frozen=True)
@@ -61,19 +63,30 @@ _NOTES = [
 ]
 
 
-def _money(units: int) -> str:
+SHAPE_NOTES = [
+    "export: the granularity and variants of this export. Daily and monthly lines are the hourly lines "
+    "summed per (template, day or month); every money total is the same at every granularity.",
+    "Keys outside months.<m>.by_currency are in the month's currency (USD); by_currency has each currency.",
+    "bedrock_by_meter_class and bedrock_by_team are over Bedrock usage lines in USD; bedrock_by_team splits "
+    "the principal tag team into values (the text 'Unallocated' is a value) and no_value (absent or only "
+    "whitespace).",
+]
+
+
+def money_text(units: int) -> str:
+    """1e-8 USD units as the truth writes money: a decimal string with 8 places."""
     return f"{to_decimal(units):.8f}"
 
 
 def _bases(sums: dict[str, int]) -> dict[str, str]:
-    return {b: _money(sums[f]) for b, f in _BASE_FIELDS.items()}
+    return {b: money_text(sums[f]) for b, f in _BASE_FIELDS.items()}
 
 
 def _grouped(pairs: Iterable[tuple[str, int]]) -> dict[str, str]:
     acc: dict[str, int] = defaultdict(int)
     for key, v in pairs:
         acc[key] += v
-    return {k: _money(acc[k]) for k in sorted(acc)}
+    return {k: money_text(acc[k]) for k in sorted(acc)}
 
 
 def dataset_truth(
@@ -83,8 +96,10 @@ def dataset_truth(
     seed: int,
     gaps: Gaps | None,
     months: dict[str, Any],
+    shape: ExportShape | None = None,
 ) -> dict[str, Any]:
-    """The content of ``ground_truth.json``: the company as generated, the notes, and each month's truth."""
+    """The content of ``ground_truth.json``: the company as generated, the notes, and each month's truth;
+    an export of another shape than the default says which (``export``) and adds the accounts it bills."""
     data = {
         "seed": seed,
         "rows_requested": rows,
@@ -93,7 +108,7 @@ def dataset_truth(
         "log_bucket": LOG_BUCKET,
         "payer_account_id": cat.payer.id,
         "payer_account_name": cat.payer.name,
-        "accounts": {a.id: a.name for a in cat.accounts},
+        "accounts": {a.id: a.name for a in cat.accounts + variant_accounts(shape.variants if shape else ())},
         "principals": {
             c.arn: {"kind": c.kind, "account": c.account.id, "tags": dict(c.tags)} for c in cat.callers
         },
@@ -105,6 +120,9 @@ def dataset_truth(
     }
     if gaps is not None:
         data["gaps"] = gaps.as_dict()
+    if shape is not None and not shape.default:
+        data["export"] = {"granularity": shape.granularity, "variants": list(shape.variants)}
+        data["notes"] = data["notes"] + SHAPE_NOTES
     return data
 
 
@@ -121,7 +139,7 @@ def _aip_truth(a: Aip) -> dict[str, Any]:
     }
 
 
-class _Billed:
+class Billed:
     """The month's written lines as exact per-template sums (1e-8 USD), totalled and grouped for the truth."""
 
     def __init__(self, book: FrozenBook, sums: dict[str, np.ndarray]) -> None:
@@ -134,7 +152,7 @@ class _Billed:
         return int(sum(int(self.sums["lines"][t]) for t in ts))
 
     def total(self, ts: list[int]) -> str:
-        return _money(sum(self.unb[t] for t in ts))
+        return money_text(sum(self.unb[t] for t in ts))
 
     def bases(self, ts: list[int]) -> dict[str, str]:
         return _bases({f: int(sum(int(self.sums[f][t]) for t in ts)) for f in _BASE_FIELDS.values()})
@@ -159,9 +177,10 @@ def month_truth(
     prices: PriceTable,
 ) -> dict[str, Any]:
     """The ``months.<m>`` part of the ground truth, from the writer's exact sums and the log tally."""
-    billed = _Billed(book, writer.acc.sums)
-    used = billed.used
-    bedrock_t = [t for t in used if book.meta[t].is_bedrock]
+    billed = Billed(book, writer.acc.sums)
+    # Every key here is in the month's currency; lines billed in another are in ``by_currency``.
+    used = [t for t in billed.used if book.meta[t].currency == DEFAULT_CURRENCY]
+    bedrock_t = [t for t in used if book.meta[t].bedrock]
     bedrock_usage = _bedrock_usage(billed, billed.usage(bedrock_t))
     return {
         "final": period.final,
@@ -171,7 +190,7 @@ def month_truth(
         "lines": writer.lines,
         "row_groups": writer.row_groups,
         "bedrock_lines": billed.count(bedrock_t),
-        "currency": "USD",
+        "currency": DEFAULT_CURRENCY,
         "invoice_total": billed.bases(used),
         "bedrock_total": billed.bases(bedrock_t),
         "adjustments": {"all": billed.adjustments(used), "bedrock": billed.adjustments(bedrock_t)},
@@ -181,7 +200,7 @@ def month_truth(
     }
 
 
-def _bedrock_usage(billed: _Billed, bu: list[int]) -> dict[str, Any]:
+def _bedrock_usage(billed: Billed, bu: list[int]) -> dict[str, Any]:
     by = billed.by
     return {
         "total": billed.total(bu),
@@ -201,7 +220,7 @@ def _bedrock_usage(billed: _Billed, bu: list[int]) -> dict[str, Any]:
     }
 
 
-def _all_usage(billed: _Billed, au: list[int]) -> dict[str, Any]:
+def _all_usage(billed: Billed, au: list[int]) -> dict[str, Any]:
     by = billed.by
     return {
         "total": billed.total(au),
@@ -218,7 +237,7 @@ def _logs_truth(
         "logging_enabled": sorted([a, r] for a, r in cat.logging_enabled),
         **tally.as_dict(),
         "estimated_cost": f"{_estimate(tally, cat.log_workloads, prices):f}",
-        "billed_cost": bedrock_usage["by_log_status"].get("logged", _money(0)),
+        "billed_cost": bedrock_usage["by_log_status"].get("logged", money_text(0)),
     }
 
 
