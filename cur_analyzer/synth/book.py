@@ -98,7 +98,10 @@ class Book:
         self.in_default.append(not self.adding_variants if in_default is None else in_default)
         return len(self.meta) - 1
 
-    def freeze(self) -> FrozenBook:
+    def freeze(self, payers: dict[str, tuple[str, str]] | None = None) -> FrozenBook:
+        """The book as arrays. ``payers``: the payer account (id, name) of each currency a template bills
+        in besides the month's own (a payer bills in one currency: a line in another currency is another
+        organization's, whose export sits beside this one)."""
         codes: dict[str, np.ndarray] = {}
         dicts: dict[str, pa.Array] = {}
         for col in TEMPLATE_STRINGS:
@@ -113,7 +116,7 @@ class Book:
             maps[col] = pa.array([sorted(mp.get(col, {}).items()) for mp in self.maps], type=typ)
         q = np.array(self._q, dtype=np.float64).reshape(-1, 2)
         return FrozenBook(
-            overrides=_constant_overrides(self.meta),
+            overrides=_constant_overrides(self.meta, payers or {}),
             meta=self.meta,
             index=dict(self.index),
             codes=codes,
@@ -138,12 +141,18 @@ _OVERRIDABLE = {
 }
 
 
-def _constant_overrides(meta: list[TemplateMeta]) -> dict[str, tuple[np.ndarray, pa.Array]]:
+def _constant_overrides(
+    meta: list[TemplateMeta], payers: dict[str, tuple[str, str]]
+) -> dict[str, tuple[np.ndarray, pa.Array]]:
     """Per-template codes and dictionary of each month-constant column some template sets otherwise; a
     book where none does has none, so its lines keep the month constant."""
+    columns = {col: [getattr(m, attr) for m in meta] for col, attr in _OVERRIDABLE.items()}
+    if any(m.currency in payers for m in meta):
+        # "" stands for the month's payer: a column of one value is still a month constant
+        for col, at in (("bill_payer_account_id", 0), ("bill_payer_account_name", 1)):
+            columns[col] = [payers[m.currency][at] if m.currency in payers else "" for m in meta]
     out: dict[str, tuple[np.ndarray, pa.Array]] = {}
-    for col, attr in _OVERRIDABLE.items():
-        values = [getattr(m, attr) for m in meta]
+    for col, values in columns.items():
         if len(set(values)) > 1:
             uniq = sorted(set(values))
             pos = {v: i for i, v in enumerate(uniq)}

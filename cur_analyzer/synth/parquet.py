@@ -149,6 +149,9 @@ class PartitionWriter:
             name = col.name
             if name in book.overrides:
                 codes, values = book.overrides[name]
+                if name in self.constants:  # "" in an override stands for the month's own value
+                    month_value = self.constants[name][0].as_py()
+                    values = pa.array([v or month_value for v in values.to_pylist()], pa.string())
                 out.append(pa.DictionaryArray.from_arrays(pa.array(codes[rows.tpl], pa.int32()), values))
             elif name in self.constants:
                 out.append(

@@ -30,7 +30,7 @@ def build_book(cat: Catalogue, prices: PriceTable, variants: Sequence[str] = ())
     """Every template the company's months can bill, frozen. Their order is part of the output: the logged
     scenario's lines are written sorted by hour, then template. ``variants`` add their templates (and
     accounts) before the adjustments, so tax and discounts cover their lines too."""
-    from cur_analyzer.synth.variant_templates import add_variant_templates
+    from cur_analyzer.synth.variant_templates import OTHER_CURRENCY_PAYERS, add_variant_templates
 
     book = Book()
     filler_status = "logged" if cat.filler_logged else "logging-disabled"
@@ -51,7 +51,7 @@ def build_book(cat: Catalogue, prices: PriceTable, variants: Sequence[str] = ())
     accounts = cat.accounts + add_variant_templates(book, cat, prices, variants)
     book.adding_variants = False
     _add_adjustments(book, cat, accounts)
-    return book.freeze()
+    return book.freeze(OTHER_CURRENCY_PAYERS)
 
 
 def token_meter_class(meter: str, tier: str, model: model_map.Model) -> str:
