@@ -131,17 +131,6 @@ def test_coverage_counts_a_principal_team_tag_only_where_it_has_a_value(exports)
 
 
 @pytest.mark.parametrize("granularity", GRANULARITIES)
-def test_coverage_totals_are_the_bedrock_usage_in_each_currency(exports, granularity):
-    gt = exports[granularity]
-    truth = gt.month(MONTH)
-    coverage = _analyzer(gt).coverage(MONTH, ["team"])
-    totals = {r.currency: r.total for r in coverage.totals() if r.source == "principal"}
-    assert totals["USD"] == Decimal(truth["bedrock_usage"]["total"])
-    eur = truth["by_currency"]["EUR"]["bedrock_total"]["unblended"]
-    assert totals["EUR"] + coverage.adjustments["EUR"] == Decimal(eur)
-
-
-@pytest.mark.parametrize("granularity", GRANULARITIES)
 def test_a_file_the_manifest_does_not_list_is_left_out_of_the_month(exports, granularity):
     gt = exports[granularity]
     stale = gt.month(MONTH)["stale_file"]
