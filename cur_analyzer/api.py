@@ -200,8 +200,8 @@ class Analyzer:
 
     # --- one method per report -------------------------------------------------------------------------
     # Each reads its reference inputs (rules, prices, profiles) before the data, so a bad file is said
-    # before any scan; ``check=True`` runs the period's data checks first and raises ``ThresholdFailed``
-    # naming each failure, before the report reads anything more.
+    # before any scan; ``check=True`` runs the period's data checks first and raises ``UserInputError`` (bad
+    # data) naming each failure, before the report reads anything more.
     def chargeback(
         self,
         period: str | BillingPeriod,
@@ -304,14 +304,28 @@ class Analyzer:
         rules = self.rules
         return build_focus_export(self.engine, self._month(period), rules)
 
-    def monthly(self, period: str | BillingPeriod, *, logs: bool = False, **options: Any) -> MonthlyReport:
-        """The month's pack, built over the month's Bedrock lines held by the engine: its dozen queries
-        read the CUR once."""
+    def monthly(
+        self,
+        period: str | BillingPeriod,
+        *,
+        logs: bool = False,
+        service: str = "bedrock",
+        cost_basis: str = "unblended",
+        check: bool = False,
+        **options: Any,
+    ) -> MonthlyReport:
+        """The month's pack, built over the month's lines held by the engine: its dozen queries read the CUR
+        once. ``check`` runs the CUR checks (and the log checks with ``logs``) first; ``options`` go to
+        ``build_monthly`` (``require``, ``top``, ``tolerance_pct``, ``inputs``...)."""
+        from cur_analyzer.reports.chargeback import check_scope
         from cur_analyzer.reports.monthly import build_monthly
 
+        check_scope(service, cost_basis)  # a bad scope is said before the month is held
         month = self._month(period)  # an unknown month is said before the scan that holds it
         prices, profiles = (self.prices, self.profiles) if logs else (None, None)
-        with self.engine.held(month, "bedrock"):
+        suites = ("cur", "logs") if logs else ("cur",)
+        checked = self._check_first(month, check, suites, service)  # the pack shows them: run once
+        with self.engine.held(month, service):
             return build_monthly(
                 self.engine,
                 month,
@@ -319,6 +333,9 @@ class Analyzer:
                 logs=logs,
                 prices=prices,
                 profiles=profiles,
+                service=service,
+                cost_basis=cost_basis,
+                checks=checked,
                 **options,
             )
 
@@ -362,11 +379,14 @@ class Analyzer:
                 check_month(engine, month)
         return month
 
-    def _check_first(self, month: str, check: bool, suites: Sequence[str], service: str = "bedrock") -> None:
-        if check:
-            from cur_analyzer.checks import run_before
+    def _check_first(
+        self, month: str, check: bool, suites: Sequence[str], service: str = "bedrock"
+    ) -> CheckReport | None:
+        if not check:
+            return None
+        from cur_analyzer.checks import run_before
 
-            run_before(self.engine, month, suites, service=service)
+        return run_before(self.engine, month, suites, service=service)
 
 
 def _text(period: str | BillingPeriod) -> str:

@@ -94,6 +94,12 @@ class Dimension:
 DAY = Dimension("day", "day")
 
 
+def is_a_value(value: str | None) -> bool:
+    """Does a tag (or any attribute) name something? Empty or only whitespace names nothing: a team tag set
+    to " " is no team, in chargeback, coverage and every split alike."""
+    return bool(value) and bool(value.strip())
+
+
 def parse_dimension(spec: str, rules_dimensions: Collection[str] = ()) -> Dimension:
     """A dimension as the user wrote it; ``rules_dimensions`` are the names a rules file defines
     (``cur_analyzer.rules`` resolves those, the ordered sources and their provenance live there)."""

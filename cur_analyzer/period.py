@@ -66,6 +66,10 @@ class BillingPeriod:
     def last_day(self) -> dt.date:
         return self.end - dt.timedelta(days=1)
 
+    def days(self) -> list[dt.date]:
+        """Every day of the period, in order."""
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days)]
+
     @property
     def next(self) -> BillingPeriod:
         return BillingPeriod(self.year + self.month // 12, self.month % 12 + 1)

@@ -5,12 +5,16 @@ overrides or zero-width characters. Printed as they are, they recolour, clear, s
 terminal (or an error line) shows. ``visible`` writes every such character as its escape instead, so the
 text stays on its line and means only what it says. The renderers, error lines, ``pull``'s summary and the
 settings-file errors all show data through it.
+
+Money in a sentence (a note, an alert's message) is written by ``money``: what a person reads, at 2 places
+with its currency. The exact amount stays in the report's own fields.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 #: Unicode categories that are not visible text: controls (C0, DEL, C1), format characters (bidi
@@ -51,3 +55,14 @@ def visible_lines(text: str) -> str:
 def shown(path: str | Path) -> str:
     """A path as an error line names it (a file name is data too)."""
     return visible(str(path))
+
+
+_CENT = Decimal("0.01")
+
+
+def money(amount: Decimal | int, currency: str | None = None) -> str:
+    """Money in words: ``USD 1,234.57`` (rounded half to even at 2 places, as the tables round), or
+    ``1,234.57`` when the currency is not known. A tiny credit never reads as ``-0.00``."""
+    cents = Decimal(amount).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    text = f"{abs(cents) if cents == 0 else cents:,f}"
+    return f"{currency} {text}" if currency else text

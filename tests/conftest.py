@@ -74,6 +74,19 @@ def write_cur(folder: Path, lines: list[dict], month: str = "2026-10", drop: tup
     return folder / "x"
 
 
+def team_line(cost, team=None, kind="Usage", currency="USD") -> dict:
+    """A Bedrock line of user u, costing ``cost``, with the principal tag ``team`` (none when None)."""
+    return {
+        "line_item_line_item_type": kind,
+        "line_item_product_code": "AmazonBedrock",
+        "line_item_usage_type": "USE1-NovaPro-input-tokens",
+        "line_item_unblended_cost": Decimal(cost),
+        "line_item_iam_principal": "arn:aws:iam::111122223333:user/u",
+        "line_item_currency_code": currency,
+        "tags": {"iamPrincipal/team": team} if team else {},
+    }
+
+
 @pytest.fixture
 def make_cur(tmp_path) -> Callable[..., Path]:
     return lambda lines, **kw: write_cur(tmp_path, lines, **kw)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -215,6 +216,10 @@ def test_spend_on_failed_calls_above_5_percent(tmp_path):
     (failed,) = [a for a in report.alerts if a.rule == "failed-spend"]
     assert failed.figure == Decimal(100) / Decimal(11)
     assert BOB in failed.message and "Claude Sonnet 4.6" in failed.message
+    # money in the message at 2 places with its currency; the exact amounts stay in its details
+    amounts = re.findall(r"USD (-?[\d,]+\.\d+)", failed.message)
+    assert len(amounts) == 3 and all(len(a.partition(".")[2]) == 2 for a in amounts), failed.message
+    assert failed.details["failed_cost"] * 11 == failed.details["estimated_cost"]
 
 
 def test_an_input_output_ratio_above_20_to_1_for_a_day(tmp_path):

@@ -1,6 +1,6 @@
 """A CUR export with bad numbers or the wrong column types is named, not crashed on: NaN, infinite, too large
 or non-numeric costs end every report with one line naming the column, the file and how many lines (exit 2),
-`check --strict` and `--check` fail on them first (exit 1); a map column stored as text, a file that is not
+`check --strict` and `--check` fail on them first (bad data: exit 2); a map column stored as text, a file that is not
 parquet or two files that disagree on a column's type are one line naming the column and the files (exit 2).
 Never an internal error (exit 3), never a traceback."""
 
@@ -124,7 +124,7 @@ def test_a_report_names_the_column_the_file_and_how_many_lines(tmp_path, case, c
 def test_check_fails_on_the_bad_values_before_any_report(tmp_path, case, command):
     build, _fragments = BAD_VALUES[case]
     result = run(export(tmp_path, *build(demo_lines())), COMMANDS[command])
-    assert_one_line(result, 1, "amounts_are_numbers")
+    assert_one_line(result, 2, "amounts_are_numbers")
     assert "Total" not in result.stdout  # --check stopped before the report
 
 
@@ -170,7 +170,7 @@ def test_costs_stored_as_numeric_text_or_decimals_give_the_same_total(tmp_path):
 def test_check_still_names_a_cost_column_stored_as_text(tmp_path):
     lines = demo_lines()
     as_text = export(tmp_path, with_column(lines, COST, [repr(v) for v in costs(lines)]))
-    assert_one_line(run(as_text, ["check", "--strict"]), 1, "column_types")
+    assert_one_line(run(as_text, ["check", "--strict"]), 2, "column_types")
     result = run(as_text, ["check"], "-f", "json")
     assert "line_item_unblended_cost is string, schema.py says double" in result.stdout
 

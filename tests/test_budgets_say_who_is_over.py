@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from conftest import team_line
 from typer.testing import CliRunner
 
 from cur_analyzer.cli import app
@@ -17,15 +18,7 @@ from cur_analyzer.rules import load_rules
 runner = CliRunner()
 
 
-def line(cost, team=None, kind="Usage"):
-    return {
-        "line_item_line_item_type": kind,
-        "line_item_product_code": "AmazonBedrock",
-        "line_item_usage_type": "USE1-NovaPro-input-tokens",
-        "line_item_unblended_cost": Decimal(cost),
-        "line_item_iam_principal": "arn:aws:iam::111122223333:user/u",
-        "tags": {"iamPrincipal/team": team} if team else {},
-    }
+line = team_line
 
 
 LINES = [line("120", "ml"), line("30", "web"), line("10"), line("8", kind="Tax")]

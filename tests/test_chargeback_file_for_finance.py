@@ -86,6 +86,8 @@ def test_parquet_keeps_money_as_decimal(export, tmp_path):
     invoke(export, "-f", "parquet", "-o", str(out))
     table = pq.read_table(out)
     assert str(table.schema.field("cost").type) == "decimal128(38, 10)"
+    # a share is a number of one type every month, not text and not a type inferred from this month
+    assert str(table.schema.field("share").type) == "decimal128(38, 10)"
     assert sum(table.column("cost").to_pylist()) == TOTAL
 
 

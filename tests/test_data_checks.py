@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from cur_analyzer import checks
 from cur_analyzer.cli import app
 from cur_analyzer.engines.duckdb import DuckDBEngine
-from cur_analyzer.errors import ThresholdFailed
+from cur_analyzer.errors import UserInputError
 from cur_analyzer.resources import resource_dir
 
 runner = CliRunner()
@@ -340,12 +340,12 @@ def test_log_checks_read_the_window_estimate_reads_and_warn_when_it_is_empty(tmp
 
 
 # --- the command line and --check ----------------------------------------------------------------------
-def test_check_strict_exits_1_on_an_error_0_on_a_warning_and_2_on_bad_input(tmp_path):
+def test_check_strict_exits_2_on_an_error_as_on_any_bad_input_and_0_on_a_warning(tmp_path):
     bad = export(tmp_path / "bad", [*CLEAN_LINES, line(9, line_item_iam_principal="alice")])
     warn = export(tmp_path / "warn", [*CLEAN_LINES, line(9, bill_invoice_id="")])
 
     failed = runner.invoke(app, ["check", "--month", MONTH, "--cur", str(bad), "--strict", "--format", "csv"])
-    assert failed.exit_code == 1, failed.output
+    assert failed.exit_code == 2, failed.output
     assert "cur.principal_arn" in failed.stderr and "Traceback" not in failed.output
     assert "principal_arn,FAIL,error" in failed.stdout
 
@@ -390,7 +390,7 @@ def test_a_report_run_with_check_stops_on_bad_data_and_goes_ahead_on_clean(tmp_p
     clean = DuckDBEngine(export(tmp_path / "clean", CLEAN_LINES))
     assert checks.run_before(clean, MONTH).ok
     bad = DuckDBEngine(export(tmp_path / "bad", [*CLEAN_LINES, line(9, line_item_currency_code="EUR")]))
-    with pytest.raises(ThresholdFailed, match=r"cur\.one_currency_per_payer.*111122223333: EUR and USD"):
+    with pytest.raises(UserInputError, match=r"cur\.one_currency_per_payer.*111122223333: EUR and USD"):
         checks.run_before(bad, MONTH)
 
 

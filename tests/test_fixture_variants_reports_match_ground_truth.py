@@ -117,10 +117,6 @@ def test_role_sessions_named_with_a_space_or_non_ascii_fold_into_their_role(expo
     assert {"José Pérez", "Ana María", "李雷"} == set(truth["by_session"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="coverage counts a principal tag value of only spaces as tagged; chargeback reads it as no value",
-)
 def test_coverage_counts_a_principal_team_tag_only_where_it_has_a_value(exports):
     gt = exports["hourly"]
     truth = gt.month(MONTH)["bedrock_by_team"]

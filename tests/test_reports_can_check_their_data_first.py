@@ -1,9 +1,10 @@
-"""`--check` runs the data-quality suites before a report and stops (exit 1) on bad data."""
+"""`--check` runs the data-quality suites before a report and stops (exit 2, bad data) on bad data."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from typer.testing import CliRunner
 
 from cur_analyzer.cli import app
@@ -41,7 +42,12 @@ def test_reconcile_checks_the_logs_too(demo_export):
     assert result.exit_code == 0, result.output
 
 
-def test_bad_data_stops_the_report_before_it_is_written(make_cur, tmp_path):
+@pytest.mark.parametrize(
+    ("command", "file"),
+    [("chargeback", "october.csv"), ("report", "october.html")],
+    ids=["chargeback", "report"],
+)
+def test_bad_data_stops_the_report_before_it_is_written(make_cur, tmp_path, command, file):
     export = make_cur(
         [
             {
@@ -53,10 +59,9 @@ def test_bad_data_stops_the_report_before_it_is_written(make_cur, tmp_path):
             }
         ]
     )
-    out = tmp_path / "october.csv"
+    out = tmp_path / file
     result = runner.invoke(
-        app,
-        ["chargeback", "--month", "2026-10", "--cur", str(export), "--check", "-f", "csv", "-o", str(out)],
+        app, [command, "--month", "2026-10", "--cur", str(export), "--check", "-o", str(out)]
     )
-    assert result.exit_code == 1 and "data checks failed" in result.stderr
+    assert result.exit_code == 2 and "data checks failed" in result.stderr
     assert not out.exists()

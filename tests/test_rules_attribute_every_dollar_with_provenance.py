@@ -148,19 +148,21 @@ def test_the_json_rows_carry_attributed_via(export, rules_file):
             str(rules_file),
             "--by",
             "team",
+            "--provenance",
             "-f",
             "json",
         ],
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
+    kept = ("team", "attributed_via", "cost", "lines", "currency")
     assert {
         "team": "ml",
         "attributed_via": "principal_tag:team",
         "cost": "2.0000000000",
         "lines": 1,
         "currency": "USD",
-    } in doc["rows"]
+    } in [{k: row[k] for k in kept} for row in doc["rows"]]
 
 
 def test_the_rules_file_comes_from_the_setting_or_the_working_folder(export, rules_file, monkeypatch):

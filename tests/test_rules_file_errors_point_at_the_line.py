@@ -42,6 +42,27 @@ CASES = {
         6,
         "shared_costs[0].dimension: shared cost rule for 'teams': no such dimension",
     ),
+    "a misspelt adjustment type as a pool": (
+        HEAD + "shared_costs:\n  - {dimension: team, pool: Tax}\n  - dimension: team\n    pool: credit\n",
+        8,
+        "shared_costs[1].pool: 'credit' is not a pool: did you mean Credit?",
+    ),
+    "a misspelt type in a list of pool types": (
+        HEAD + "shared_costs:\n  - dimension: team\n    method: proportional\n"
+        "    pool: [Credit, EDPDiscount]\n",
+        8,
+        "shared_costs[0].pool: 'EDPDiscount' is not a pool: did you mean EdpDiscount?",
+    ),
+    "usage named as a pool": (
+        HEAD + "shared_costs:\n  - {dimension: team, pool: Usage}\n",
+        6,
+        "shared_costs[0].pool: Usage is usage, which the sources attribute",
+    ),
+    "Unallocated in a list of pool types": (
+        HEAD + "shared_costs:\n  - {dimension: team, pool: [Tax, Unallocated]}\n",
+        6,
+        "Unallocated is a pool of its own",
+    ),
     "a budget for an unknown dimension": (
         HEAD + "budgets:\n  - dimension: colour\n    amounts: {ml: 10}\n",
         6,

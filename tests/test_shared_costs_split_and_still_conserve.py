@@ -204,7 +204,16 @@ sources = st.lists(
     max_size=4,
     unique_by=lambda s: s["source"],
 )
-pools = st.sampled_from(["Unallocated", "Tax", "Fee", {"product_code": "AWSSupportBusiness"}])
+pools = st.sampled_from(
+    [
+        "Unallocated",
+        "Tax",
+        "Fee",
+        {"product_code": "AWSSupportBusiness"},
+        ["Credit", "SavingsPlanNegation"],
+        "Adjustments",
+    ]
+)
 split_rule = st.one_of(
     st.builds(
         lambda p, m: {"dimension": "team", "pool": p, "method": m},
@@ -266,14 +275,26 @@ def test_after_any_split_rows_plus_unallocated_plus_adjustments_equal_the_month_
     assert split_total == sum((s.amount for s in cb.splits), Decimal(0))
     for r in cb.rows:
         assert (r.values[by.index("team")] == "Unallocated") == (r.via == "unallocated")
+    # one row per value: the same money, every dollar of a team in one of its provenance columns
+    assert sum((v.cost for v in cb.by_value()), Decimal(0)) == sum((r.cost for r in cb.rows), Decimal(0))
+    for v in cb.by_value():
+        assert sum(v.provenance.values(), Decimal(0)) == (
+            Decimal(0) if v.no_value[by.index("team")] else v.cost
+        )
 
 
-def test_every_row_of_the_chargeback_table_says_what_kind_of_money_it_is(demo_export):
+def test_every_row_of_the_chargeback_table_says_what_kind_of_money_it_is(demo_export, tmp_path):
     """Finance filters the file on `kind`: a split share, the Unallocated row, an adjustment, the total."""
     from cur_analyzer import Analyzer
+    from cur_analyzer.reports.chargeback import tabular
 
-    analyzer = Analyzer(cur=demo_export, rules="examples/cur-analyzer.rules.yaml")
-    table = analyzer.chargeback("2026-10", ["team"]).as_table()
+    # the example's first rules (Unallocated, Tax, Support), which leave the credits and discounts as they are
+    example = yaml.safe_load(Path("examples/cur-analyzer.rules.yaml").read_text())
+    example["shared_costs"] = example["shared_costs"][:3]
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(example))
+    (tmp_path / "accounts.csv").write_text(Path("examples/accounts.csv").read_text())
+    analyzer = Analyzer(cur=demo_export, rules=tmp_path / "rules.yaml")
+    table = tabular(analyzer.chargeback("2026-10", ["team"]), provenance=True)
     kinds = {
         (row.get("attributed_via") or "").startswith("split:"): row["kind"]
         for row in table.rows

@@ -185,7 +185,7 @@ def test_a_record_that_cannot_be_used_is_set_aside_with_its_reason(tmp_path, bas
     checked = run(
         "check", "--month", MONTH, "--logs", logs, "--suite", "logs", "--strict", "--format", "json"
     )
-    assert checked.exit_code == 1, checked.output
+    assert checked.exit_code == 2, checked.output  # the same bad data, the same exit code as estimate
     failing = {r["check"] for r in json.loads(checked.stdout)["results"] if r["success"] is not True}
     expected = CHECK_OF.get(reason, "records_usable")
     assert len(failing) == 1 and expected in failing.pop(), failing
@@ -216,7 +216,7 @@ def test_reconcile_and_check_count_every_reason_and_keep_the_good_estimate(tmp_p
     checked = run(
         "check", "--month", MONTH, "--logs", mixed, "--suite", "logs", "--strict", "--format", "json"
     )
-    assert checked.exit_code == 1, checked.output
+    assert checked.exit_code == 2, checked.output
     results = {r["check"]: r for r in json.loads(checked.stdout)["results"]}
     usable = results["records_usable"]
     assert usable["success"] is False
@@ -224,7 +224,7 @@ def test_reconcile_and_check_count_every_reason_and_keep_the_good_estimate(tmp_p
     assert set(usable["examples"]) <= {NO_TIME, NOT_WHOLE, OVER_CAP, TOO_LONG}
     assert run("check", "--month", MONTH, "--logs", clean, "--suite", "logs", "--strict").exit_code == 0
     stopped = run(*args, "--logs", mixed, "--check")  # a report's --check runs the logs suite first
-    assert stopped.exit_code == 1 and "logs.records_usable" in stopped.stderr, stopped.output
+    assert stopped.exit_code == 2 and "logs.records_usable" in stopped.stderr, stopped.output
 
 
 def test_malformed_records_count_in_the_month_of_their_partition(tmp_path):

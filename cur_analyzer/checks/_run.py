@@ -12,7 +12,7 @@ from cur_analyzer.checks._frames import _lines_frame, columns_frame, model_id_kn
 from cur_analyzer.checks._gx import _not_run, _result, _validate
 from cur_analyzer.checks._model import CHECKED_COLUMNS, FRAME_SQL, SERVICE_SCOPES, SUITES, CheckReport
 from cur_analyzer.checks._suites import expectations_by_frame, suite_path
-from cur_analyzer.errors import ThresholdFailed, UserInputError, about
+from cur_analyzer.errors import UserInputError, about
 from cur_analyzer.period import BillingPeriod
 
 if TYPE_CHECKING:
@@ -90,12 +90,13 @@ def run_checks(
 def run_before(
     engine: Engine, month: str, suites: Sequence[str] = ("cur",), service: str = "bedrock"
 ) -> CheckReport:
-    """For a report that checks its data first: run the suites and raise ``ThresholdFailed`` (exit 1) listing
-    the failed error-severity expectations; warnings (e.g. month not final) pass and stay in the report."""
+    """For a report that checks its data first: run the suites and raise ``UserInputError`` (bad data, exit 2,
+    as ``check --strict``) listing the failed error-severity expectations; warnings (e.g. month not final)
+    pass and stay in the report."""
     report = run_checks(engine, month, suites, service=service)
     if report.errors:
         listed = "; ".join(r.summary() for r in report.errors)
-        raise ThresholdFailed(
+        raise UserInputError(
             f"data checks failed for {month} ({len(report.errors)} error(s)): {listed}; the month's full "
             "data-check report shows each failure with examples",
             option="check",

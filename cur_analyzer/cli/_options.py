@@ -41,6 +41,9 @@ __all__ = [
     "RulesOpt",
     "ServiceOpt",
     "SpenderByOpt",
+    "StrictChecksOpt",
+    "StrictLogsOpt",
+    "TopOpt",
     "finite_percent",
 ]
 
@@ -129,16 +132,18 @@ CostBasisOpt = Annotated[
 # the built-in dimensions, from their one home
 _DIMENSIONS = ", ".join(SIMPLE_DIMS)
 _KEYED = "iamPrincipal/<key>, tag/<key>, accountTag/<key>, or a rules-file dimension"
+# --by means the same everywhere: what the spend is broken down by; each command says which it takes
+_BY = "What to break the spend down by, repeatable"
 ByOpt = Annotated[
     list[str] | None,
-    typer.Option("--by", "-b", help=f"Dimension, repeatable: {_DIMENSIONS}, {_KEYED}. Default: principal."),
+    typer.Option("--by", "-b", help=f"{_BY}: {_DIMENSIONS}, {_KEYED}. Default: principal."),
 ]
 ReconcileByOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--by",
         "-b",
-        help="Roll-up, repeatable: day, account, region, principal, role, session, model, meter, "
+        help=f"{_BY}: day, account, region, principal, role, session, model, meter, "
         "iamPrincipal/<key>, tag/<key> or a rules-file dimension. Default: principal, model.",
     ),
 ]
@@ -147,8 +152,8 @@ SpenderByOpt = Annotated[
     typer.Option(
         "--by",
         "-b",
-        help="Spenders whose daily spikes to watch, repeatable: principal, role, a rules dimension "
-        "(team), a tag... Default: alerts.spender_dimensions in the rules file, else principal.",
+        help=f"{_BY}: principal, role, a rules dimension (team), a tag...; a value's daily spike is an "
+        "alert. Default: alerts.spender_dimensions in the rules file, else principal.",
     ),
 ]
 _REQUIRE_HELP = "Tag key every dollar should carry, repeatable (as written in AWS: team, cost-center)."
@@ -158,27 +163,68 @@ PackRequireOpt = Annotated[
 ]
 CheckOpt = Annotated[
     bool,
-    typer.Option("--check", help="Run the data-quality checks first (see `check`); exit 1 if one fails."),
+    typer.Option(
+        "--check",
+        help="Run the data-quality checks first (see `check`); bad data stops the command (exit 2).",
+    ),
+]
+TopOpt = Annotated[
+    int,
+    typer.Option(
+        "--top", min=1, help="Offenders listed per key and kind; the rest of each kind is summed in one row."
+    ),
+]
+# --strict means the same everywhere: bad data fails the command with exit 2, as any bad input does
+_STRICT = "Exit 2 when the data is bad"
+StrictChecksOpt = Annotated[
+    bool, typer.Option("--strict", help=f"{_STRICT}: an error-severity check fails (for CI).")
+]
+StrictLogsOpt = Annotated[
+    bool, typer.Option("--strict", help=f"{_STRICT}: a log line is malformed (instead of counting it).")
 ]
 
 # --- where the result goes ------------------------------------------------------------------------------
+# One rule for every command (cur_analyzer.render.formats): --format, else the --output file's ending,
+# else the command's default; a --format the file's ending contradicts is refused.
 FormatOpt = Annotated[
-    OutputFormat,
-    typer.Option("--format", "-f", help="table to read on a terminal; the others for files and programs."),
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table to read on a terminal; the others for files and programs. Default: the --output "
+        "file's ending (.csv .json .md .parquet .xlsx, .txt for table), else table. A --format the "
+        "ending contradicts is refused; parquet and xlsx never go to a terminal.",
+    ),
 ]
 FocusFormatOpt = Annotated[
-    FocusFormat,
-    typer.Option("--format", "-f", help="parquet is typed, money as decimal(38,10); csv and json are text."),
+    FocusFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="parquet is typed, money as decimal(38,10); csv and json are text. Default: the --output "
+        "file's ending (.parquet .csv .json), else parquet. A --format the ending contradicts is refused.",
+    ),
 ]
 PackFormatOpt = Annotated[
-    PackFormat,
-    typer.Option("--format", "-f", help="html: one self-contained file; xlsx: one sheet per view."),
+    PackFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="html: one self-contained file; xlsx: one sheet per view. Default: the --output file's ending "
+        "(.html or .xlsx), else html. A --format the ending contradicts is refused.",
+    ),
 ]
+# also the output of commands without --format (sql, prices refresh): the format rule is told by --format
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.")
 ]
 PackOutputOpt = Annotated[
-    Path, typer.Option("--output", "-o", help="File to write (atomically): report.html or report.xlsx.")
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File to write (atomically): report.html or report.xlsx, the ending picks the format.",
+    ),
 ]
 PrecisionOpt = Annotated[
     int,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cur_analyzer.choices import CostBasis, CoverageSource, OutputFormat, ServiceScope
+from cur_analyzer.choices import CostBasis, CoverageSource, ServiceScope
 from cur_analyzer.cli._app import command, progress
 from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import (
@@ -27,8 +27,10 @@ from cur_analyzer.cli._options import (
     RulesOpt,
     ServiceOpt,
     SpenderByOpt,
+    TopOpt,
     finite_percent,
 )
+from cur_analyzer.reports.coverage._model import CoverageView
 
 if TYPE_CHECKING:
     from cur_analyzer.reports.alerts import Alerts
@@ -49,7 +51,14 @@ FailOnOpt = Annotated[
     CoverageSource,
     typer.Option("--fail-on", help="Which coverage --fail-under checks: any source, or one of them."),
 ]
-TopOpt = Annotated[int, typer.Option("--top", min=1, help="Offenders listed per key and kind.")]
+CoverageViewOpt = Annotated[
+    CoverageView,
+    typer.Option(
+        "--view",
+        help="What to show: coverage per key and source (coverage), or who answers for the untagged "
+        "spend, adding up to it (offenders). json carries both.",
+    ),
+]
 DaysOpt = Annotated[
     int | None, typer.Option("--days", min=1, help="Check the last N days up to the newest data.")
 ]
@@ -64,11 +73,12 @@ def coverage(
     fail_under: FailUnderOpt = None,
     fail_on: FailOnOpt = CoverageSource.ANY,
     top: TopOpt = 10,
+    view: CoverageViewOpt = CoverageView.COVERAGE,
     rules: RulesOpt = None,
     check: CheckOpt = False,
     cur: CurOpt = None,
     engine: EngineOpt = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
 ) -> None:
@@ -76,10 +86,13 @@ def coverage(
 
     Per source (resource/AIP tags, principal tags, account tags, the rules-file dimension of that name)
     and overall, by account and by service; tag hygiene (keys spelled several ways, empty or disallowed
-    values). Exits 1 below --fail-under."""
+    values). --view offenders: who answers for the untagged spend, every dollar of it. Exits 1 below
+    --fail-under."""
     from cur_analyzer.render import render
+    from cur_analyzer.render.formats import report_format
     from cur_analyzer.reports.coverage import tabular
 
+    fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"coverage {month}…") as update:
         analyzer = open_analyzer(cur=cur, engine=engine, rules=rules, on_progress=update)
         if fail_under is not None and fail_on == CoverageSource.RULES:
@@ -87,7 +100,7 @@ def coverage(
         report = analyzer.coverage(
             month, require, service=service, cost_basis=cost_basis, top=top, check=check
         )
-    render(tabular(report), fmt, output, precision)
+    render(tabular(report, view), fmt, output, precision)
     if fail_under is not None:
         _fail_below(report, fail_under, fail_on)
 
@@ -127,7 +140,7 @@ def alerts(
     rules: RulesOpt = None,
     cur: CurOpt = None,
     engine: EngineOpt = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
 ) -> None:
@@ -137,8 +150,10 @@ def alerts(
     failed calls, input:output token ratio, oversized calls. Thresholds in the rules file's alerts:."""
     from cur_analyzer.errors import UserInputError
     from cur_analyzer.render import render
+    from cur_analyzer.render.formats import report_format
     from cur_analyzer.reports.alerts import tabular
 
+    fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     if (month is None) == (days is None):
         raise UserInputError("alerts needs either --month YYYY-MM or --days N (not both)")
     if month is not None:

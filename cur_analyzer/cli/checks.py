@@ -9,10 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cur_analyzer.choices import CheckSuite, EngineName, OutputFormat, ServiceScope
+from cur_analyzer.choices import CheckSuite, EngineName, ServiceScope
 from cur_analyzer.cli._app import command, progress
 from cur_analyzer.cli._inputs import open_analyzer, period_text
-from cur_analyzer.cli._options import CurOpt, EngineOpt, FormatOpt, LogsOpt, MonthOpt, OutputOpt, ServiceOpt
+from cur_analyzer.cli._options import (
+    CurOpt,
+    EngineOpt,
+    FormatOpt,
+    LogsOpt,
+    MonthOpt,
+    OutputOpt,
+    ServiceOpt,
+    StrictChecksOpt,
+)
 
 if TYPE_CHECKING:
     from cur_analyzer.config import Settings
@@ -24,9 +33,6 @@ SuiteOpt = Annotated[
         help="Suite to run, repeatable. Default: cur, plus logs when --logs is given; with --engine athena name "
         "--suite logs to check the Glue log table.",
     ),
-]
-ErrorsFailOpt = Annotated[
-    bool, typer.Option("--strict", help="Exit 1 when any error-severity check fails (for CI).")
 ]
 
 
@@ -50,21 +56,24 @@ def check(
     logs: LogsOpt = None,
     suite: SuiteOpt = None,
     service: ServiceOpt = ServiceScope.BEDROCK,
-    strict: ErrorsFailOpt = False,
+    strict: StrictChecksOpt = False,
     engine: EngineOpt = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """Can the data be trusted? great-expectations checks on the month's CUR lines and invocation logs.
 
     Shows every check with the share of rows failing it and example values.
 
-    --strict exits 1 when an error check fails. The rules: checks/cur.json and checks/logs.json."""
+    --strict exits 2 when an error check fails: bad data, as for every command. The rules: checks/cur.json
+    and checks/logs.json."""
     from cur_analyzer.checks import tabular
-    from cur_analyzer.errors import ThresholdFailed
+    from cur_analyzer.errors import UserInputError
     from cur_analyzer.render import render
+    from cur_analyzer.render.formats import report_format
 
     period_text(month)
+    fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"check {month}…") as update:
         analyzer = open_analyzer(cur=cur, logs=logs, engine=engine, on_progress=update)
         suites = tuple(suite) if suite else _default_suites(analyzer.settings, cur, logs)
@@ -72,4 +81,4 @@ def check(
     render(tabular(report), fmt, output)
     if strict and report.errors:
         failed = ", ".join(f"{r.suite}.{r.check}" for r in report.errors)
-        raise ThresholdFailed(f"{len(report.errors)} data check(s) failed for {month}: {failed}")
+        raise UserInputError(f"{len(report.errors)} data check(s) failed for {month}: {failed}")

@@ -23,17 +23,16 @@ def export_focus(
     rules: RulesOpt = None,
     cur: CurOpt = None,
     engine: EngineOpt = None,
-    fmt: FocusFormatOpt = FocusFormat.PARQUET,
+    fmt: FocusFormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
     """The month's Amazon Bedrock lines as FOCUS 1.2 rows, with who spent them in Tags.
 
     One row per CUR line, so BilledCost sums to the Bedrock bill; the principal, the team and the source
     that decided it ride in Tags as x_ keys (x_principal, x_team, x_team_source...)."""
-    from cur_analyzer.errors import UserInputError
+    from cur_analyzer.render.formats import focus_format
 
-    if fmt == FocusFormat.PARQUET and output is None and sys.stdout.isatty():
-        raise UserInputError("--format parquet is binary: pass --output FILE")
+    fmt = focus_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"export-focus {month}…") as update:
         export = open_analyzer(cur=cur, engine=engine, rules=rules, on_progress=update).focus(month)
     if fmt == FocusFormat.PARQUET:
@@ -66,8 +65,9 @@ def _write_parquet(export: FocusExport, output: Path | None) -> None:
 
 def _say_what_was_written(export: FocusExport, output: Path | None) -> None:
     from cur_analyzer.render import visible
+    from cur_analyzer.text import money
 
-    billed = ", ".join(f"{currency} {amount:f}" for currency, amount in export.totals().items()) or "nothing"
+    billed = ", ".join(money(amount, currency) for currency, amount in export.totals().items()) or "nothing"
     where = f" -> {visible(str(output))}" if output is not None else ""
     typer.echo(f"FOCUS 1.2: {len(export.rows)} rows for {export.month}, BilledCost {billed}{where}", err=True)
     for note in export.notes:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cur_analyzer.choices import EstimateView, OutputFormat
+from cur_analyzer.choices import EstimateView
 from cur_analyzer.cli._app import command, progress
 from cur_analyzer.cli._inputs import open_analyzer
 from cur_analyzer.cli._options import (
@@ -22,6 +22,7 @@ from cur_analyzer.cli._options import (
     ProfilesOpt,
     ReconcileByOpt,
     RulesOpt,
+    StrictLogsOpt,
     finite_percent,
 )
 
@@ -34,7 +35,6 @@ ViewOpt = Annotated[
     ),
 ]
 ShowPromptsOpt = Annotated[bool, typer.Option("--show-prompts", help="Show prompt text in the prompts view.")]
-MalformedFailsOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 2) on malformed log lines.")]
 ToleranceOpt = Annotated[
     float,
     typer.Option("--tolerance", callback=finite_percent, help="A row matches within this % of its bill."),
@@ -52,16 +52,18 @@ def estimate(
     prices: PricesOpt = None,
     profiles: ProfilesOpt = None,
     show_prompts: ShowPromptsOpt = False,
-    strict: MalformedFailsOpt = False,
+    strict: StrictLogsOpt = False,
     engine: EngineOpt = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
 ) -> None:
     """Estimated Bedrock spend from the model invocation logs (tokens x the price table)."""
     from cur_analyzer.render import render
+    from cur_analyzer.render.formats import report_format
     from cur_analyzer.reports.estimate import tabular
 
+    fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"estimate {month}…") as update:
         analyzer = open_analyzer(
             logs=logs, engine=engine, prices=prices, profiles=profiles, on_progress=update
@@ -83,15 +85,17 @@ def reconcile(
     check: CheckOpt = False,
     rules: RulesOpt = None,
     engine: EngineOpt = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: FormatOpt = None,
     output: OutputOpt = None,
     precision: PrecisionOpt = 2,
 ) -> None:
     """Invocation-log estimate vs the bill per principal and model, with the cause of every gap."""
     from cur_analyzer.errors import ThresholdFailed
     from cur_analyzer.render import render
+    from cur_analyzer.render.formats import report_format
     from cur_analyzer.reports.reconcile import tabular
 
+    fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"reconcile {month}…") as update:
         analyzer = open_analyzer(
             cur=cur,

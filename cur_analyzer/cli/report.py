@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cur_analyzer.choices import EngineName, PackFormat
+from cur_analyzer.choices import CostBasis, EngineName, PackFormat, ServiceScope
 from cur_analyzer.cli._app import command, progress, state
 from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import (
+    CheckOpt,
+    CostBasisOpt,
     CurOpt,
     EngineOpt,
     MonthOpt,
@@ -23,6 +25,8 @@ from cur_analyzer.cli._options import (
     PricesOpt,
     ProfilesOpt,
     RulesOpt,
+    ServiceOpt,
+    TopOpt,
 )
 
 if TYPE_CHECKING:
@@ -41,8 +45,12 @@ def report(
     prices: PricesOpt = None,
     rules: RulesOpt = None,
     require: PackRequireOpt = None,
+    service: ServiceOpt = ServiceScope.BEDROCK,
+    cost_basis: CostBasisOpt = CostBasis.UNBLENDED,
+    top: TopOpt = 10,
+    check: CheckOpt = False,
     engine: EngineOpt = None,
-    fmt: PackFormatOpt = PackFormat.HTML,
+    fmt: PackFormatOpt = None,
 ) -> None:
     """The monthly pack for finance and team leads, as one HTML file or an xlsx workbook.
 
@@ -52,9 +60,11 @@ def report(
 
     xlsx: the same views, one sheet each, money as numbers."""
     from cur_analyzer.render import check_output_path, write_atomically
+    from cur_analyzer.render.formats import pack_format
     from cur_analyzer.reports.monthly import DEFAULT_REQUIRE
 
     period_text(month)
+    fmt = pack_format(fmt, output)  # before the build: a name that contradicts the format fails at once
     check_output_path(output)  # before the long build: a folder or a dangling link fails at once
     with progress(f"report {month}…") as update:
         analyzer = open_analyzer(
@@ -71,6 +81,10 @@ def report(
             month,
             logs=with_logs,
             require=tuple(require) if require else DEFAULT_REQUIRE,
+            service=service,
+            cost_basis=cost_basis,
+            top=top,
+            check=check,
             inputs=_inputs_named(analyzer.settings, cur, logs, with_logs, analyzer.rules, profiles),
             on_step=update,
         )

@@ -94,13 +94,19 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
     return layout
 
 
+def _stacks_shared_costs(view: PackView, rows: list[dict[str, Any]]) -> bool:
+    """Shared costs split across teams stack on what each team was attributed; a negative share (credits
+    and discounts passed on) would draw back over the attributed bar, so then one bar shows the cost."""
+    return view.key == "team" and "shared" in view.columns and all(r["shared"] >= 0 for r in rows)
+
+
 def _ranking(view: PackView, label_col: str, cur: str) -> Any:
     import plotly.graph_objects as go
 
-    stacked = view.key == "team" and "shared" in view.columns  # shared costs are split across teams
     says = _says("ranking", cur=cur)
     named = [r for r in view.rows if not r.get("no_value")]
     rows = named[:TOP] + [r for r in view.rows if r.get("no_value") and r["cost"]]
+    stacked = _stacks_shared_costs(view, rows)
     labels = [_label(r[label_col]) for r in rows]
     colours = [GREY if r.get("no_value") else BLUE for r in rows]
     totals = {"text": [money(r["cost"]) for r in rows], "textposition": "outside", "cliponaxis": False}

@@ -7,7 +7,8 @@ import os
 import stat
 import sys
 import tempfile
-from decimal import ROUND_HALF_EVEN, Decimal
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ from cur_analyzer.choices import OutputFormat
 from cur_analyzer.errors import UserInputError, exit_code_for
 from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines
 from cur_analyzer.render._workbook import SheetTable, notes_sheet, sheet_name, write_table
+from cur_analyzer.render.formats import report_format
 from cur_analyzer.reports._view import Tabular, json_default
 
 FORMATS = tuple(fmt.value for fmt in OutputFormat)
-_BINARY = {"parquet", "xlsx"}
 
 
 def _round(value: Any, precision: int) -> Any:
@@ -51,13 +52,44 @@ def _csv(t: Tabular) -> str:
     # with "\n" alone a bare "\r" in a value went out unquoted and split the row in a spreadsheet
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([_csv_cell(c) for c in t.columns])
+    # money at one scale per column; a ratio (a share, a percentage) is left as computed, as json has it
+    scales = {c: _scale(row.get(c) for row in t.rows) if c in t.money_columns else None for c in t.columns}
     for row in t.rows:
-        w.writerow([_csv_cell(row.get(c)) for c in t.columns])
+        w.writerow([_csv_cell(_at_scale(row.get(c), scales[c])) for c in t.columns])
     return buf.getvalue()
+
+
+def _scale(values: Iterable[Any]) -> int:
+    """The most decimal places any Decimal of a column has (0 when it holds none)."""
+    return max(
+        (-v.as_tuple().exponent for v in values if isinstance(v, Decimal) and v.is_finite()), default=0
+    )
+
+
+def _at_scale(value: Any, scale: int | None) -> Any:
+    """A Decimal written with exactly ``scale`` places, only ever adding zeros: the exact value, and every
+    row of a column alike (never "0.1" above "0.1000000000"). None leaves the value as it is."""
+    if scale is None or not isinstance(value, Decimal) or not value.is_finite():
+        return value
+    with localcontext() as exact:
+        exact.prec = max(value.adjusted(), 0) + scale + 2
+        return value.quantize(Decimal(1).scaleb(-scale))
 
 
 def _json(t: Tabular) -> str:
     return json.dumps(t.document, indent=2, default=json_default) + "\n"
+
+
+def _shown(t: Tabular, column: str, value: Any, precision: int) -> str:
+    """A cell as a person reads it (table, md): money at ``precision`` places, a percentage with one
+    decimal and its sign (``16.9%``), anything else as it is."""
+    if column in t.percent_columns and _is_number(value):
+        return f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN)}%"
+    return _text(value, precision if column in t.money_columns else None)
+
+
+def _right_aligned(t: Tabular, column: str) -> bool:
+    return column in t.money_columns or column in t.percent_columns or column == "lines"
 
 
 def _md(t: Tabular, precision: int) -> str:
@@ -65,11 +97,9 @@ def _md(t: Tabular, precision: int) -> str:
         return "| " + " | ".join(md_safe(c) for c in cells) + " |"
 
     out = [f"## {md_safe(t.title)}", "", line(t.columns)]
-    out.append(
-        "|" + "|".join("---:" if c in t.money_columns or c == "lines" else "---" for c in t.columns) + "|"
-    )
+    out.append("|" + "|".join("---:" if _right_aligned(t, c) else "---" for c in t.columns) + "|")
     for row in [*t.rows, *t.summary_rows]:
-        out.append(line([_text(row.get(c), precision if c in t.money_columns else None) for c in t.columns]))
+        out.append(line([_shown(t, c, row.get(c), precision) for c in t.columns]))
     out += [""] + [f"- {md_safe(n)}" for n in t.footer]
     return "\n".join(out) + "\n"
 
@@ -118,16 +148,12 @@ def _table(t: Tabular, precision: int, file: Any) -> None:
     from rich.table import Table
 
     def cells(row: dict[str, Any]) -> list[Any]:
-        return [
-            _terminal_text(_text(row.get(c), precision if c in t.money_columns else None)) for c in t.columns
-        ]
+        return [_terminal_text(_shown(t, c, row.get(c), precision)) for c in t.columns]
 
     # Data reaches rich only as Text objects, never as a markup string: a string is parsed for markup
     table = Table(title=_terminal_text(t.title), show_footer=False, title_justify="left")
     for c in t.columns:
-        table.add_column(
-            _terminal_text(c), justify="right" if c in t.money_columns or c == "lines" else "left"
-        )
+        table.add_column(_terminal_text(c), justify="right" if _right_aligned(t, c) else "left")
     for row in t.rows:
         table.add_row(*cells(row))
     if t.summary_rows:
@@ -142,16 +168,10 @@ def _table(t: Tabular, precision: int, file: Any) -> None:
         console.print(_terminal_text(n, style="dim"), highlight=False)
 
 
-def render(t: Tabular, fmt: str = "table", output: str | Path | None = None, precision: int = 2) -> None:
-    """Write a report in ``fmt`` to ``output`` (atomically) or to stdout."""
-    if fmt not in FORMATS:
-        raise UserInputError(
-            f"the output format must be one of {', '.join(FORMATS)} (got {fmt!r})", option="format"
-        )
-    if fmt in _BINARY and output is None and sys.stdout.isatty():
-        raise UserInputError(
-            f"{fmt} is binary: give a file to write it to, not the terminal", option="output"
-        )
+def render(t: Tabular, fmt: str | None = None, output: str | Path | None = None, precision: int = 2) -> None:
+    """Write a report in ``fmt`` to ``output`` (atomically) or to stdout. Without ``fmt`` the file's name
+    says the format (``october.xlsx`` a workbook), else the plain table (``formats.output_format``)."""
+    fmt = report_format(fmt, output)
     if fmt == "table":
         if output is None:
             _table(t, precision, sys.stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,9 +37,15 @@ class Tabular:
         arrays = {}
         for c in self.columns:
             values = [r.get(c) for r in self.rows]
-            arrays[c] = (
-                pa.array(values, type=_money_type(values)) if c in self.money_columns else pa.array(values)
-            )
+            # money and percentages get a decimal type whatever this month's values are, so a month's
+            # parquet file reads like the next one's; a percentage (a ratio, not money) is kept to the
+            # money scale
+            if c in self.percent_columns:
+                arrays[c] = pa.array([_to_scale(v) for v in values], type=pa.decimal128(38, MONEY_SCALE))
+            elif c in self.money_columns:
+                arrays[c] = pa.array(values, type=_money_type(values))
+            else:
+                arrays[c] = pa.array(values)
         table = pa.table(arrays) if self.columns else pa.table({})
         meta = {k: v for k, v in self.document.items() if k != "rows"}
         return table.replace_schema_metadata({"cur_analyzer.report": json.dumps(meta, default=json_default)})
@@ -49,6 +55,14 @@ class Tabular:
 #: more places, which a wider scale keeps exact up to 28 (10 digits before the point still fit in 38)
 MONEY_SCALE = 10
 MAX_MONEY_SCALE = 28
+
+
+def _to_scale(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = Decimal(str(value))
+    if isinstance(value, Decimal) and value.is_finite():
+        return value.quantize(Decimal(1).scaleb(-MONEY_SCALE), rounding=ROUND_HALF_EVEN)
+    return None  # no value, or not a number (an infinite ratio): no percentage
 
 
 def _money_type(values: list[Any]) -> Any:

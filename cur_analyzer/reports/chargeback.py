@@ -34,14 +34,17 @@ from cur_analyzer.reports._lines import MonthLines
 # api and doctor ask whether a month is final here; the rule lives in reports._lines
 from cur_analyzer.reports._lines import month_is_final as month_is_final
 from cur_analyzer.reports._view import ReportModel
+from cur_analyzer.text import money
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
-    from cur_analyzer.rules import BudgetStatus, Item, LinePlan, Rules, SplitResult
+    from cur_analyzer.rules import BudgetStatus, Item, LinePlan, Provenance, Rules, SplitResult
 
 COST_BASES = tuple(basis.value for basis in CostBasis)
 SERVICES = tuple(scope.value for scope in ServiceScope)
 ZERO = Decimal(0)
+#: Zero at the SQL money scale: a source that brought a value nothing reads 0.0000000000 like the others
+NO_MONEY = ZERO.scaleb(-10)
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,30 @@ class ChargebackRow:
     via: str | None = None
     #: per dimension, True where the lines have no value (see ``Item.no_value``)
     no_value: tuple[bool, ...] = ()
+    #: per dimension, the source that decided (None outside rules dimensions): what ``via`` says
+    vias: tuple[str | None, ...] = ()
 
     @property
     def unallocated(self) -> bool:
         """The lines have no value for any dimension: a value whose text is "Unallocated" is not this row."""
+        return bool(self.no_value) and all(self.no_value)
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """Everything one value (per dimension) was charged in one currency, whichever source or split brought
+    it: the chargeback's rows of that value summed."""
+
+    values: tuple[str, ...]
+    currency: str
+    cost: Decimal
+    lines: int
+    no_value: tuple[bool, ...]
+    #: the cost per provenance column (``via_principal_tag``, ``shared``…, see ``Chargeback.sources``)
+    provenance: dict[str, Decimal]
+
+    @property
+    def unallocated(self) -> bool:
         return bool(self.no_value) and all(self.no_value)
 
 
@@ -83,10 +106,36 @@ class Chargeback(ReportModel):
     #: budget vs spend per value of ``budget_dimension`` (the first ``--by`` with a budget)
     budgets: list[BudgetStatus] = field(default_factory=list)
     budget_dimension: str | None = None
+    #: the provenance columns of each rules dimension of ``dimensions``, from the rules file
+    sources: tuple[Provenance, ...] = ()
 
     @property
     def has_via(self) -> bool:
         return any(r.via is not None for r in self.rows)
+
+    def provenance_columns(self) -> list[str]:
+        """The money columns beside a value's cost saying where it came from: ``via_<source>`` per source
+        of the rules dimension and ``shared``, named ``<dimension>:<column>`` with several."""
+        return [self._column(p, c) for p in self.sources for c in p.columns]
+
+    def _column(self, p: Provenance, column: str) -> str:
+        return f"{p.dimension}:{column}" if len(self.sources) > 1 else column
+
+    def by_value(self) -> list[ValueRow]:
+        """One row per value (per dimension) and currency, its provenance beside its cost; with the
+        adjustment rows they sum to the month's total, as ``rows`` do."""
+        acc: dict[tuple[tuple[str, ...], tuple[bool, ...], str], list] = {}
+        for r in self.rows:
+            a = acc.setdefault((r.values, r.no_value, r.currency), [ZERO, 0, defaultdict(lambda: ZERO)])
+            a[0] += r.cost
+            a[1] += r.lines
+            for p in self.sources:
+                column = p.column_of(r.vias[self.dimensions.index(p.dimension)])
+                if column is not None:
+                    a[2][self._column(p, column)] += r.cost
+        rows = [ValueRow(v, cur, c, n, unset, dict(by)) for (v, unset, cur), (c, n, by) in acc.items()]
+        rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values))
+        return rows
 
     def over_budget(self) -> list[BudgetStatus]:
         return [b for b in self.budgets if b.over]
@@ -172,7 +221,7 @@ def build_chargeback(
 def chargeback_of(lines: MonthLines, plan: LinePlan) -> Chargeback:
     """The chargeback by ``plan``'s dimensions, grouped from the month's lines: THE grouping every
     chargeback (and every spend cut of the monthly pack) goes through."""
-    from cur_analyzer.rules import apply_shared_costs, attribute
+    from cur_analyzer.rules import apply_shared_costs, attribute, provenance
 
     dims, caps = plan.dims, lines.caps
     _check_dimensions(dims, caps)
@@ -202,6 +251,7 @@ def chargeback_of(lines: MonthLines, plan: LinePlan) -> Chargeback:
         lines.final,
         notes + lines.engine.notes,
         splits,
+        sources=tuple(provenance(plan.rules, d.spec) for d in plan.rules_dims),
     )
     _add_budgets(cb, plan.rules)
     return cb
@@ -213,7 +263,7 @@ def _group(
     """Usage items summed per (values, provenance, currency), adjustment items per (line type, currency)."""
     from cur_analyzer.rules import format_via
 
-    usage: dict[tuple[tuple[str, ...], tuple[bool, ...], str | None, str], list] = defaultdict(
+    usage: dict[tuple[tuple[str, ...], tuple[bool, ...], tuple[str | None, ...], str], list] = defaultdict(
         lambda: [ZERO, 0]
     )
     adjust: dict[tuple[str, str], list] = defaultdict(lambda: [ZERO, 0])
@@ -222,12 +272,15 @@ def _group(
             # a split's share (no mask) goes to a value in the split's dimension; it keeps the pool's
             # values (and their absence) in the others
             no_value = item.no_value or tuple(v == UNALLOCATED for v in item.values)
-            acc = usage[(item.values, no_value, format_via(dims, item.vias), item.currency)]
+            acc = usage[(item.values, no_value, item.vias, item.currency)]
         else:
             acc = adjust[(item.line_item_type, item.currency)]
         acc[0] += item.cost
         acc[1] += item.lines
-    rows = [ChargebackRow(v, cur, c, n, via, unset) for (v, unset, via, cur), (c, n) in usage.items()]
+    rows = [
+        ChargebackRow(v, cur, c, n, format_via(dims, vias), unset, vias)
+        for (v, unset, vias, cur), (c, n) in usage.items()
+    ]
     rows.sort(key=lambda r: (r.unallocated, r.currency, -r.cost, r.values, r.via or ""))
     adjustments = [AdjustmentRow(t, cur, c, n) for (t, cur), (c, n) in adjust.items()]
     adjustments.sort(key=lambda a: (a.currency, a.line_item_type))
@@ -252,47 +305,71 @@ def _add_budgets(cb: Chargeback, rules: Rules) -> None:
         cb.notes.append(f"budgets are in {budget.currency}: spend in {', '.join(other)} is not counted")
 
 
-def _kind(r: ChargebackRow) -> str:
-    if r.via is not None and "split:" in r.via:
+def _kind(r: ChargebackRow | ValueRow) -> str:
+    if isinstance(r, ChargebackRow) and r.via is not None and "split:" in r.via:
         return "split"
     return "unallocated" if r.unallocated else "attributed"
 
 
+def _used_pct(b: BudgetStatus) -> Decimal | None:
+    """% of the budget used, in percentage points at 0.01 (None without a budget or for a budget of 0)."""
+    from cur_analyzer.rules import PERCENT_QUANTUM
+
+    used = b.used_pct
+    return used.quantize(PERCENT_QUANTUM) if used is not None and used.is_finite() else None
+
+
 def _budget_cells(cb: Chargeback) -> dict[str, dict]:
     """Budget, spend and % used per budgeted value, shown on the first (largest) row of that value."""
-    cells = {}
-    for b in cb.budgets:
-        if b.budget is None:
-            continue
-        used = b.used_pct
-        cells[b.value] = {
-            "budget": b.budget,
-            "budget_spend": b.spend,
-            "budget_used": f"{used:.1f}%" if used is not None and used.is_finite() else "",
-        }
-    return cells
+    return {
+        b.value: {"budget": b.budget, "budget_spend": b.spend, "budget_used": _used_pct(b)}
+        for b in cb.budgets
+        if b.budget is not None
+    }
 
 
-def _usage_rows(cb: Chargeback) -> list[dict]:
+def _add_shares(rows: list[dict], totals: dict[str, Decimal]) -> None:
+    """Each row's share of its currency's total, which the rows sum to: the shares sum to 100."""
+    from cur_analyzer.rules import percentages
+
+    by_currency: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_currency[row["currency"]].append(row)
+    for currency, group in by_currency.items():
+        shares = percentages([row["cost"] for row in group], totals[currency]) or [None] * len(group)
+        for row, share in zip(group, shares, strict=True):
+            row["share"] = share
+
+
+def _cells(labels: Sequence[str], values: Sequence[str], currency: str, cost: Decimal) -> dict:
+    # the share is filled in once every row of the currency is known
+    return {**dict(zip(labels, values, strict=True)), "currency": currency, "cost": cost, "share": None}
+
+
+def _row_cells(cb: Chargeback, provenance: bool) -> list[dict]:
+    """One row per value with its provenance columns (per value and source with ``provenance``), then the
+    adjustment rows no rule shared out, each with its share of the month's total."""
     dims = list(cb.dimensions)
-    usage_total = cb.usage_totals()
     budgets = _budget_cells(cb)
     k = dims.index(cb.budget_dimension) if cb.budget_dimension else None
+    columns = cb.provenance_columns()
     rows: list[dict] = []
-    for r in cb.rows:
-        base = usage_total.get(r.currency) or ZERO
-        row = {
-            **dict(zip(dims, r.values, strict=True)),
-            "attributed_via": r.via,
-            "currency": r.currency,
-            "cost": r.cost,
-            "share": f"{(r.cost / base * 100):.1f}%" if base else "",
-            "lines": r.lines,
-            "kind": _kind(r),
-        }
+    for r in cb.rows if provenance else cb.by_value():
+        row = _cells(dims, r.values, r.currency, r.cost)
+        if isinstance(r, ValueRow):
+            row |= {c: r.provenance.get(c, NO_MONEY) for c in columns}
+        elif cb.has_via:
+            row["attributed_via"] = r.via
+        row |= {"lines": r.lines, "kind": _kind(r)}
         if k is not None and r.values[k] in budgets:
             row |= budgets.pop(r.values[k])
         rows.append(row)
+    for a in cb.adjustments:
+        rows.append(
+            _cells(dims[:1], (a.line_item_type,), a.currency, a.cost)
+            | {"lines": a.lines, "kind": "adjustment"}
+        )
+    _add_shares(rows, cb.totals())
     return rows
 
 
@@ -304,16 +381,17 @@ def _footer(cb: Chargeback) -> list[str]:
     footer = [
         f"{cb.month} · {scope} · {cb.cost_basis} cost · month {status}",
         *[
-            f"{cur}: total {totals[cur]:f} = attributed {usage_total.get(cur, ZERO) - unallocated.get(cur, ZERO):f}"
-            f" + Unallocated {unallocated.get(cur, ZERO):f}"
-            f" + adjustments {totals[cur] - usage_total.get(cur, ZERO):f}"
+            f"total {money(totals[cur], cur)} = attributed "
+            f"{money(usage_total.get(cur, ZERO) - unallocated.get(cur, ZERO))}"
+            f" + Unallocated {money(unallocated.get(cur, ZERO))}"
+            f" + adjustments {money(totals[cur] - usage_total.get(cur, ZERO))}"
             for cur in totals
         ],
         *cb.notes,
     ]
     footer += [
-        f"split {s.currency} {s.amount:f} of {s.pool} ({s.lines} lines) {s.method} over {s.dimension}: "
-        + ", ".join(f"{v} {a:f}" for v, a in sorted(s.shares.items()))
+        f"split {money(s.amount, s.currency)} of {s.pool} ({s.lines} lines) {s.method} over {s.dimension}: "
+        + ", ".join(f"{v} {money(a)}" for v, a in sorted(s.shares.items()))
         for s in cb.splits
     ]
     if cb.budgets:
@@ -326,26 +404,19 @@ def _footer(cb: Chargeback) -> list[str]:
     return footer
 
 
-def tabular(cb: Chargeback) -> Tabular:
-    """The rows a renderer shows: attributed, then Unallocated, then adjustments (and a Total line)."""
+def tabular(cb: Chargeback, provenance: bool = False) -> Tabular:
+    """The rows a renderer shows: one per value with its provenance columns (with ``provenance``: one per
+    value and source, today's breakdown), the Unallocated row, the adjustment rows no rule shared out (and
+    a Total line). Shares are of the month's total in each currency, so they sum to 100."""
     from cur_analyzer.reports._view import Tabular
 
     dims = list(cb.dimensions)
-    via = ["attributed_via"] if cb.has_via else []
+    via = ["attributed_via"] if provenance and cb.has_via else []
+    sources = [] if provenance else cb.provenance_columns()
     budget_cols = ["budget", "budget_spend", "budget_used"] if cb.budgets else []
     currency = ["currency"] if len(cb.currencies) > 1 else []
-    columns = [*dims, *via, *currency, "cost", "share", "lines", "kind", *budget_cols]
-    rows = _usage_rows(cb)
-    rows += [
-        {
-            dims[0]: a.line_item_type,
-            "currency": a.currency,
-            "cost": a.cost,
-            "lines": a.lines,
-            "kind": "adjustment",
-        }
-        for a in cb.adjustments
-    ]
+    columns = [*dims, *via, *currency, "cost", "share", *sources, "lines", "kind", *budget_cols]
+    rows = _row_cells(cb, provenance)
     summary = [
         {dims[0]: "Total", "currency": cur, "cost": amount, "kind": "total"}
         for cur, amount in cb.totals().items()
@@ -354,17 +425,24 @@ def tabular(cb: Chargeback) -> Tabular:
         title=f"Chargeback {cb.month} by {', '.join(dims)}",
         columns=columns,
         rows=rows,
-        money_columns=("cost", "budget", "budget_spend"),
+        money_columns=("cost", *sources, "budget", "budget_spend"),
+        percent_columns=("share", "budget_used"),
         summary_rows=summary,
         footer=_footer(cb),
-        document=document(cb),
+        document=document(cb, rows),
     )
 
 
-def document(cb: Chargeback) -> dict:
-    """The JSON document of the report (money as decimal strings by the renderer)."""
+#: Row cells the JSON document keeps elsewhere (the budgets list) or says by where a row is.
+_TABLE_ONLY = ("kind", "budget", "budget_spend", "budget_used")
+
+
+def document(cb: Chargeback, rows: list[dict] | None = None) -> dict:
+    """The JSON document of the report (money as decimal strings by the renderer); ``rows``: the table's
+    rows (one per value unless given the breakdown by source)."""
     totals = cb.totals()
     single = cb.currencies[0] if len(cb.currencies) == 1 else None
+    rows = _row_cells(cb, provenance=False) if rows is None else rows
     return {
         "report": "chargeback",
         "month": cb.month,
@@ -374,19 +452,21 @@ def document(cb: Chargeback) -> dict:
         "currency": single,
         "final": cb.final,
         "rows": [
-            {
-                **dict(zip(cb.dimensions, r.values, strict=True)),
-                **({"attributed_via": r.via} if cb.has_via else {}),
-                "cost": r.cost,
-                "lines": r.lines,
-                "currency": r.currency,
-            }
-            for r in cb.rows
+            {k: v for k, v in row.items() if k not in _TABLE_ONLY}
+            for row in rows
+            if row["kind"] != "adjustment"
         ],
         "unallocated": cb.unallocated().get(single, ZERO) if single else cb.unallocated(),
         "adjustments": [
-            {"line_item_type": a.line_item_type, "cost": a.cost, "lines": a.lines, "currency": a.currency}
-            for a in cb.adjustments
+            {
+                "line_item_type": row[cb.dimensions[0]],
+                "cost": row["cost"],
+                "share": row["share"],
+                "lines": row["lines"],
+                "currency": row["currency"],
+            }
+            for row in rows
+            if row["kind"] == "adjustment"
         ],
         "total": totals.get(single, ZERO) if single else None,
         "totals": totals,
@@ -409,13 +489,12 @@ def _split_doc(s: SplitResult) -> dict:
 
 
 def _budget_doc(b: BudgetStatus) -> dict:
-    used = b.used_pct
     return {
         "dimension": b.dimension,
         "value": b.value,
         "currency": b.currency,
         "budget": b.budget,
         "spend": b.spend,
-        "used_pct": used.quantize(Decimal("0.01")) if used is not None and used.is_finite() else None,
+        "used_pct": _used_pct(b),
         "over": b.over,
     }

@@ -10,6 +10,7 @@ and why, and strict mode fails on any.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -221,23 +222,27 @@ class Estimate(ReportModel):
         return tabular(self)
 
 
+def _empty_row(names: list[str], key: tuple) -> dict[str, Any]:
+    """A row of ``_group`` before any call is counted in it: every counter 0, the cost 0."""
+    return {
+        **dict(zip(names, key, strict=True)),
+        "invocations": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "estimated_cost": ZERO,
+        "unpriced_invocations": 0,
+    }
+
+
 def _group(buckets: list[PricedBucket], key: Callable[[PricedBucket], tuple], names: list[str]) -> list[dict]:
     acc: dict[tuple, dict[str, Any]] = {}
     for b in buckets:
         k = key(b)
-        row = acc.setdefault(
-            k,
-            {
-                **dict(zip(names, k, strict=True)),
-                "invocations": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "cache_read_tokens": 0,
-                "cache_write_tokens": 0,
-                "estimated_cost": ZERO,
-                "unpriced_invocations": 0,
-            },
-        )
+        row = acc.get(k)
+        if row is None:
+            row = acc[k] = _empty_row(names, k)
         row["invocations"] += b.invocations
         for col, meter in LOG_METERS.items():
             row[col] += b.tokens[meter]
@@ -342,10 +347,13 @@ def _view(
             {"meter": m, "tokens": split[m][0], "estimated_cost": split[m][1]} for m in LOG_METERS.values()
         ]
         return ["meter", "tokens", "estimated_cost"], rows
-    if view in ("daily", "hourly"):
-        key = (lambda b: (b.day,)) if view == "daily" else (lambda b: (f"{b.day} {b.hour}:00",))
-        rows = sorted(_group(buckets, key, ["period"]), key=lambda r: r["period"])
-        return ["period", *TOKEN_COLUMNS], rows
+    if view == "daily":
+        rows = _group(buckets, lambda b: (b.day,), ["period"])
+        rows += _days_without_calls(rows, window["month"])
+        return ["period", *TOKEN_COLUMNS], sorted(rows, key=lambda r: r["period"])
+    if view == "hourly":
+        rows = _group(buckets, lambda b: (f"{b.day} {b.hour}:00",), ["period"])
+        return ["period", *TOKEN_COLUMNS], sorted(rows, key=lambda r: r["period"])
     if view == "failed":
         rows = _group(
             [b for b in buckets if b.error_code], lambda b: (b.error_code, b.model), ["error_code", "model"]
@@ -384,6 +392,16 @@ def _view(
         for r in found
     ]
     return ["principal", "model_id", "region", "calls", "input_tokens", "output_tokens"], rows
+
+
+def _days_without_calls(rows: list[dict[str, Any]], month: str) -> list[dict[str, Any]]:
+    """A zero row for each day of the month with no call, so a quiet day (a weekend, an outage) reads as
+    0 rather than vanishing from the daily table; an open month is filled up to today."""
+    period = BillingPeriod.parse(month)
+    last = min(period.last_day, dt.datetime.now(dt.UTC).date())
+    called = {r["period"] for r in rows}
+    days = (period.start + dt.timedelta(days=i) for i in range((last - period.start).days + 1))
+    return [_empty_row(["period"], (d.isoformat(),)) for d in days if d.isoformat() not in called]
 
 
 def tabular(est: Estimate) -> Tabular:

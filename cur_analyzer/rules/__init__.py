@@ -16,6 +16,8 @@ shared-cost splits, budgets and alert thresholds::
         allowed: [ml, web, data, platform]
     shared_costs:
       - {dimension: team, pool: Unallocated, method: proportional}
+      - {dimension: team, pool: [Credit, Refund, EdpDiscount], method: proportional}
+      - {dimension: team, pool: Adjustments, method: even}   # every other adjustment
     budgets:
       - {dimension: team, amounts: {ml: 1500, web: 800}}
     alerts: {model_share_pct: 60}
@@ -32,13 +34,16 @@ node tree PyYAML composes) and exits 2.
 Modules, one job each: ``_model`` the file's schema (pydantic), ``_load`` reading and validating it with
 ``file:line:column`` errors, ``_sources`` compiling a dimension's sources (tag lookups, account maps,
 principal patterns through ``_patterns``), ``_compiled`` the rules as the resolver reads them,
-``_resolve`` the resolver (``LinePlan``), ``_splits`` shared-cost splits, ``_budgets`` budget status.
+``_resolve`` the resolver (``LinePlan``), ``_splits`` shared-cost splits, ``_provenance`` the provenance
+columns of a one-row-per-value report, ``_budgets`` budget status.
 """
 
 from cur_analyzer.rules._budgets import BudgetStatus, budget_status
 from cur_analyzer.rules._compiled import RuleDimension, Rules, Source
 from cur_analyzer.rules._load import RULES_FILE_NAME, find_rules, load_rules
 from cur_analyzer.rules._model import (
+    ADJUSTMENT_TYPES,
+    ALL_ADJUSTMENTS,
     SPLIT_METHODS,
     TAG_SOURCES,
     AccountMapSource,
@@ -55,14 +60,26 @@ from cur_analyzer.rules._model import (
     TagSource,
 )
 from cur_analyzer.rules._patterns import compile_regex
+from cur_analyzer.rules._provenance import SHARED, Provenance, provenance
 from cur_analyzer.rules._resolve import MAX_SLOTS, Item, LinePlan, attribute, format_via
 from cur_analyzer.rules._sources import compile_source, read_account_map
-from cur_analyzer.rules._splits import MONEY_QUANTUM, SplitResult, allocate, apply_shared_costs
+from cur_analyzer.rules._splits import (
+    MONEY_QUANTUM,
+    PERCENT_QUANTUM,
+    SplitResult,
+    allocate,
+    apply_shared_costs,
+    percentages,
+)
 
 __all__ = [
+    "ADJUSTMENT_TYPES",
+    "ALL_ADJUSTMENTS",
     "MAX_SLOTS",
     "MONEY_QUANTUM",
+    "PERCENT_QUANTUM",
     "RULES_FILE_NAME",
+    "SHARED",
     "SPLIT_METHODS",
     "TAG_SOURCES",
     "AccountMapSource",
@@ -75,6 +92,7 @@ __all__ = [
     "PoolSpec",
     "PrincipalPattern",
     "PrincipalPatternSource",
+    "Provenance",
     "RuleDimension",
     "Rules",
     "RulesError",
@@ -93,5 +111,7 @@ __all__ = [
     "find_rules",
     "format_via",
     "load_rules",
+    "percentages",
+    "provenance",
     "read_account_map",
 ]

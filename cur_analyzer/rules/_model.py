@@ -21,12 +21,14 @@ from pydantic import (
     model_validator,
 )
 
-from cur_analyzer.attribution import UNALLOCATED, validate_tag_key
+from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, validate_tag_key
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.rules._patterns import compile_regex
 
 __all__ = [
     "ACCOUNT_ID_RE",
+    "ADJUSTMENT_TYPES",
+    "ALL_ADJUSTMENTS",
     "HUNDRED",
     "SPLIT_METHODS",
     "TAG_SOURCES",
@@ -150,37 +152,107 @@ class DimensionSpec(_Model):
     allowed: list[Value] | None = None
 
 
+#: The CUR line item types a shared-cost pool can name: every type that is not usage a caller incurred
+#: (usage is what the sources attribute).
+ADJUSTMENT_TYPES = (
+    "Tax",
+    "Fee",
+    "Credit",
+    "Refund",
+    "EdpDiscount",
+    "PrivateRateDiscount",
+    "BundledDiscount",
+    "DistributorDiscount",
+    "SppDiscount",
+    "Discount",
+    "RIFee",
+    "SavingsPlanUpfrontFee",
+    "SavingsPlanRecurringFee",
+    "SavingsPlanNegation",
+)
+#: The pool of every adjustment line no earlier rule claimed, a type AWS adds later included: the last
+#: rule of a file that leaves nothing unsplit.
+ALL_ADJUSTMENTS = "Adjustments"
+_POOL_FORMS = (
+    f"{UNALLOCATED}, {ALL_ADJUSTMENTS}, line item types ({', '.join(ADJUSTMENT_TYPES)}) "
+    "or {product_code: ...}"
+)
+
+
+def _adjustment_type(name: str) -> str:
+    """A line item type a pool can name, or the error that says what it can be (and the spelling meant)."""
+    if name in ADJUSTMENT_TYPES:
+        return name
+    if name in (UNALLOCATED, ALL_ADJUSTMENTS):
+        raise ValueError(f"{name} is a pool of its own: name it alone (pool: {name}), not with other types")
+    if name in USAGE_LINE_TYPES:
+        raise ValueError(f"{name} is usage, which the sources attribute; a pool is {_POOL_FORMS}")
+    meant = next(
+        (t for t in (*ADJUSTMENT_TYPES, ALL_ADJUSTMENTS, UNALLOCATED) if t.lower() == name.lower()), None
+    )
+    hint = f"did you mean {meant}? " if meant else ""
+    raise ValueError(f"{name!r} is not a pool: {hint}a pool is {_POOL_FORMS}")
+
+
 def _pool(value: Any) -> Any:
+    """``pool: Tax`` and ``pool: [Credit, Refund]`` name line item types; ``Unallocated`` and
+    ``Adjustments`` are pools of their own."""
     if isinstance(value, str):
         if not value.strip():
             raise ValueError("pool must not be empty")
-        return {"unallocated": True} if value == UNALLOCATED else {"line_item_type": [value]}
+        if value in (UNALLOCATED, ALL_ADJUSTMENTS):
+            return {"unallocated": value == UNALLOCATED, "adjustments": value == ALL_ADJUSTMENTS}
+        return {"line_item_type": [value]}
+    if isinstance(value, list):
+        return {"line_item_type": value}
     return value
 
 
+def _adjustment_types(names: list[str]) -> list[str]:
+    return [_adjustment_type(n) for n in names]
+
+
 class PoolSpec(_Model):
-    """Lines to share out: the ``Unallocated`` usage (the default), lines of a ``line_item_type`` (``Tax``,
-    ``Fee``…; a bare string ``pool: Tax`` means this) or of a ``product_code`` (``AWSSupportBusiness``…)."""
+    """Lines to share out: the ``Unallocated`` usage (the default), lines of adjustment types (``Tax``,
+    ``[Credit, Refund]``…; a bare name or list means these), every adjustment no earlier rule claimed
+    (``Adjustments``), or the lines of a ``product_code`` (``AWSSupportBusiness``…)."""
 
     unallocated: bool = False
-    line_item_type: Annotated[list[str], BeforeValidator(_one_or_many), Field(min_length=1)] | None = None
+    adjustments: bool = False
+    line_item_type: (
+        Annotated[
+            list[str],
+            BeforeValidator(_one_or_many),
+            Field(min_length=1),
+            AfterValidator(_adjustment_types),
+        ]
+        | None
+    ) = None
     product_code: Annotated[list[str], BeforeValidator(_one_or_many), Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> PoolSpec:
-        if sum([self.unallocated, self.line_item_type is not None, self.product_code is not None]) != 1:
-            raise ValueError("a pool is Unallocated, a line item type (Tax), or {product_code: ...}")
+        kinds = [
+            self.unallocated,
+            self.adjustments,
+            self.line_item_type is not None,
+            self.product_code is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(f"a pool is one of {_POOL_FORMS}")
         return self
 
     @property
     def label(self) -> str:
-        return UNALLOCATED if self.unallocated else "+".join(self.line_item_type or self.product_code or [])
+        if self.unallocated or self.adjustments:
+            return UNALLOCATED if self.unallocated else ALL_ADJUSTMENTS
+        return "+".join(self.line_item_type or self.product_code or [])
 
 
 class SharedCostRule(_Model):
-    """Share a pool (``Unallocated`` by default, a line item type such as ``Tax``, or a ``{product_code:
-    ...}`` selection) across the dimension's other values: ``proportional`` to their attributed cost,
-    ``even``, or ``fixed`` percentages summing to 100."""
+    """Share a pool (``Unallocated`` by default, adjustment types such as ``Tax`` or ``[Credit, Refund]``,
+    every other adjustment, or a ``{product_code: ...}`` selection) across the dimension's other values:
+    ``proportional`` to their attributed cost, ``even``, or ``fixed`` percentages summing to 100."""
 
     dimension: str
     pool: Annotated[PoolSpec, BeforeValidator(_pool)] = PoolSpec(unallocated=True)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cur_analyzer.attribution import PRODUCT_NAME_DIMS, UNALLOCATED, USAGE_LINE_TYPES, Dimension, label
+from cur_analyzer.attribution import (
+    PRODUCT_NAME_DIMS,
+    UNALLOCATED,
+    USAGE_LINE_TYPES,
+    Dimension,
+    is_a_value,
+    label,
+)
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.rules._compiled import RuleDimension, Rules
 from cur_analyzer.rules._model import ZERO
@@ -197,7 +204,7 @@ def _tag_value(rec: Mapping[str, Any], slot: int) -> str | None:
     """A tag's value in one row's slot; empty or only whitespace is no value (a tag set to " " names no
     team)."""
     value = rec.get(f"slot{slot}")
-    return value if value and value.strip() else None
+    return value if is_a_value(value) else None
 
 
 def format_via(dims: Sequence[Dimension], vias: Sequence[str | None]) -> str | None:

@@ -1,22 +1,26 @@
-"""Shared-cost splits: a pool of cost (the ``Unallocated`` usage, a line item type such as ``Tax``, or
-some product codes) moved onto the other values of a rules dimension, ``proportional``, ``even`` or
-``fixed``, with shares at the SQL money scale that sum exactly to the pool (largest remainder)."""
+"""Shared-cost splits: a pool of cost (the ``Unallocated`` usage, adjustment line item types such as
+``Tax`` or ``Credit``, every adjustment left, or some product codes) moved onto the other values of a
+rules dimension, ``proportional``, ``even`` or ``fixed``, with shares at the SQL money scale that sum
+exactly to the pool (largest remainder)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
 from cur_analyzer.attribution import UNALLOCATED
-from cur_analyzer.rules._model import ZERO, SharedCostRule
+from cur_analyzer.rules._model import HUNDRED, ZERO, SharedCostRule
 from cur_analyzer.rules._resolve import Item, LinePlan
+from cur_analyzer.text import money
 
-__all__ = ["MONEY_QUANTUM", "SplitResult", "allocate", "apply_shared_costs"]
+__all__ = ["MONEY_QUANTUM", "PERCENT_QUANTUM", "SplitResult", "allocate", "apply_shared_costs", "percentages"]
 
 #: Money carried at the SQL scale: a split's shares are quantised here and the remainder kept exact.
 MONEY_QUANTUM = Decimal(1).scaleb(-10)
+#: Shares of a total are shown in percentage points at this scale.
+PERCENT_QUANTUM = Decimal("0.01")
 
 #: Pool lines that share their values and vias: (values, vias, the lines).
 _Group = tuple[tuple[str, ...], tuple[str | None, ...], list[Item]]
@@ -53,6 +57,24 @@ def allocate(amount: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decim
     return shares
 
 
+def percentages(amounts: Sequence[Decimal], total: Decimal) -> list[Decimal] | None:
+    """Each amount in percentage points of ``total`` (the amounts' sum), at ``PERCENT_QUANTUM``, summing to
+    exactly 100: each is rounded down and the hundredths left go to the largest remainders. None for a
+    total of zero."""
+    if sum(amounts, ZERO) != total:
+        raise ValueError("percentages need amounts that sum to the total")
+    if not total:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 60
+        exact = [a * HUNDRED / total for a in amounts]
+        shown = [e.quantize(PERCENT_QUANTUM, rounding=ROUND_FLOOR) for e in exact]
+        left = int((HUNDRED - sum(shown, ZERO)) / PERCENT_QUANTUM)
+    for i in sorted(range(len(exact)), key=lambda i: (shown[i] - exact[i], i))[:left]:
+        shown[i] += PERCENT_QUANTUM
+    return shown
+
+
 def _has_no_value(item: Item, k: int) -> bool:
     """Do the lines have no value for dimension ``k``? Not a text match: a tag whose value is literally
     "Unallocated" is a value."""
@@ -62,6 +84,8 @@ def _has_no_value(item: Item, k: int) -> bool:
 def _pool_claims(rule: SharedCostRule, item: Item, split_dim: int) -> bool:
     if rule.pool.unallocated:
         return item.usage and _has_no_value(item, split_dim)
+    if rule.pool.adjustments:
+        return not item.usage
     if rule.pool.line_item_type is not None:
         return item.line_item_type in rule.pool.line_item_type
     return item.service in (rule.pool.product_code or [])
@@ -143,7 +167,7 @@ def _share_pool(
         if not weights:
             notes.append(
                 f"shared cost rule {i + 1} ({rule.pool_label} {rule.method} over {rule.dimension}): "
-                f"no {rule.dimension} value to share {currency} {amount:f} onto; it stays as it was"
+                f"no {rule.dimension} value to share {money(amount, currency)} onto; it stays as it was"
             )
             out += [m for _, _, ms in entries for m in ms]
             continue

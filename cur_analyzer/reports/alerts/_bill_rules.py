@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cur_analyzer.attribution import Dimension
 from cur_analyzer.reports.alerts._model import HUNDRED, ZERO, Alert, RuleCheck
 from cur_analyzer.reports.alerts._window import as_day
+from cur_analyzer.text import money
 
 if TYPE_CHECKING:
     from cur_analyzer.rules import AlertRules
@@ -38,10 +39,6 @@ def sum_lines(records: list[dict], plan: Any, spenders: Sequence[Dimension]) -> 
 
 def _trailing(series: Mapping[dt.date, Decimal], day: dt.date, n: int) -> Decimal:
     return sum((series.get(day - dt.timedelta(days=i), ZERO) for i in range(1, n + 1)), ZERO) / n
-
-
-def _money(cur: str, amount: Decimal) -> str:
-    return f"{cur} {amount:,.2f}"
 
 
 def daily_spikes(
@@ -73,8 +70,8 @@ def daily_spikes(
                         pct,
                         limit,
                         "%",
-                        f"Bedrock cost on {day} was {_money(cur, cost)}, {pct:.0f}% of its "
-                        f"{cfg.trailing_days}-day average {_money(cur, avg)} (threshold {limit}%)",
+                        f"Bedrock cost on {day} was {money(cost, cur)}, {pct:.0f}% of its "
+                        f"{cfg.trailing_days}-day average {money(avg, cur)} (threshold {limit}%)",
                         {"cost": cost, "average": avg, "currency": cur},
                     )
                 )
@@ -110,8 +107,8 @@ def spender_spikes(
                         ratio,
                         limit,
                         "x",
-                        f"{spec} {value} spent {_money(cur, cost)} on {day}, {ratio:.1f}x its "
-                        f"{cfg.trailing_days}-day average {_money(cur, avg)} (threshold {limit}x)",
+                        f"{spec} {value} spent {money(cost, cur)} on {day}, {ratio:.1f}x its "
+                        f"{cfg.trailing_days}-day average {money(avg, cur)} (threshold {limit}x)",
                         {"dimension": spec, "value": value, "cost": cost, "average": avg, "currency": cur},
                     )
                 )
@@ -150,7 +147,7 @@ def model_share(
                         limit,
                         "%",
                         f"{model} took {share:.1f}% of Bedrock spend from {first} to {last} "
-                        f"({_money(cur, cost)} of {_money(cur, total)}; threshold {limit}%)",
+                        f"({money(cost, cur)} of {money(total, cur)}; threshold {limit}%)",
                         {"model": model, "cost": cost, "total": total, "currency": cur},
                     )
                 )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from cur_analyzer.engines import Engine
 from cur_analyzer.period import log_partitions
 from cur_analyzer.reports.alerts._model import HUNDRED, LOG_METERS, LOG_RULES, MILLION, ZERO, Alert, RuleCheck
+from cur_analyzer.text import money
 
 if TYPE_CHECKING:
     from cur_analyzer.bedrock.models import ProfileMap
@@ -108,7 +109,7 @@ def _failed_spend(
     if pct <= limit:
         return RuleCheck(rule, "silent", f"{pct:.2f}% of estimated spend")
     top = sorted(by_caller.items(), key=lambda kv: -kv[1])[:3]
-    who = "; ".join(f"{p} on {m} USD {c:,.4f}" for (p, m), c in top)
+    who = "; ".join(f"{p} on {m} {money(c, 'USD')}" for (p, m), c in top)
     out.append(
         Alert(
             rule,
@@ -117,7 +118,8 @@ def _failed_spend(
             pct,
             limit,
             "%",
-            f"failed calls cost an estimated USD {failed:,.4f}, {pct:.1f}% of the estimated USD {total:,.4f} "
+            f"failed calls cost an estimated {money(failed, 'USD')}, {pct:.1f}% of the estimated "
+            f"{money(total, 'USD')} "
             f"(threshold {limit}%); most from {who}",
             {
                 "failed_cost": failed,

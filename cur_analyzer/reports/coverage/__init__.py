@@ -19,29 +19,49 @@ The package splits by job: ``_model`` (types and vocabulary), ``_build`` (option
 
 from __future__ import annotations
 
-from cur_analyzer.reports.coverage._build import build_coverage, rules_dimensions, tag_coverage_params
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cur_analyzer.reports.coverage._build import build_coverage, rules_dimensions, tag_coverage_params
 from cur_analyzer.reports.coverage._model import (
     HYGIENE_PROBLEMS,
+    NO_CALLER,
     OFFENDER_KINDS,
     SOURCES,
     TAG_SOURCES,
     TAGS_MAP_PREFIXES,
     Coverage,
     CoverageRow,
+    CoverageView,
     HygieneProblem,
     Offender,
     normalise_key,
 )
 from cur_analyzer.reports.coverage._table import document, tabular
 
+#: the builder reads the engine, the rules and the chargeback: loaded on first use, so the command line
+#: can take its coverage view choices from here without them
+_BUILD = ("build_coverage", "rules_dimensions", "tag_coverage_params")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILD:
+        from cur_analyzer.reports.coverage import _build
+
+        return getattr(_build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "HYGIENE_PROBLEMS",
+    "NO_CALLER",
     "OFFENDER_KINDS",
     "SOURCES",
     "TAGS_MAP_PREFIXES",
     "TAG_SOURCES",
     "Coverage",
     "CoverageRow",
+    "CoverageView",
     "HygieneProblem",
     "Offender",
     "build_coverage",

@@ -28,6 +28,7 @@ from cur_analyzer.reports.coverage._model import (
 )
 from cur_analyzer.reports.coverage._spellings import _spelling_problems
 from cur_analyzer.reports.coverage._tally import _tally
+from cur_analyzer.text import money
 
 if TYPE_CHECKING:
     from cur_analyzer.rules import Rules
@@ -80,6 +81,10 @@ def build_coverage(
     """``lines``: the month's lines already read for ``rules_dimensions(keys, rules)`` (the monthly pack's),
     so the rules coverage and whether the month is final need no query of their own."""
     keys = _checked_keys(keys, service, cost_basis)
+    if top < 1:
+        raise UserInputError(
+            f"the offenders listed per key and kind must be at least 1 (got {top})", option="top"
+        )
     check_month(engine, month)
     caps = engine.capabilities()
     notes: list[str] = []
@@ -92,6 +97,7 @@ def build_coverage(
 
     rows: list[CoverageRow] = []
     offenders: list[Offender] = []
+    not_listed: list[Offender] = []
     hygiene: list[HygieneProblem] = []
     adjustments: dict[str, Decimal] = {}
     for key in keys:
@@ -104,7 +110,9 @@ def build_coverage(
             tallies.add_rules(resolved[key], allowed)
         adjustments = adj
         rows += tallies.rows()
-        offenders += tallies.offenders(top)
+        listed, rest = tallies.offenders(top)
+        offenders += listed
+        not_listed += rest
         hygiene += tallies.hygiene()
     spellings = engine.query("tag_spellings", {"month": month, "service": service}).to_pylist()
     hygiene = _spelling_problems(keys, spellings) + hygiene
@@ -122,6 +130,7 @@ def build_coverage(
         final,
         rules_keys,
         notes + engine.notes,
+        not_listed,
     )
 
 
@@ -139,7 +148,7 @@ def _closing_notes(
     if any(adjustments.values()):
         notes.append(
             "adjustment lines (tax, credits, refunds, fees, discounts) carry no tags and are left out: "
-            + ", ".join(f"{cur} {amt:f}" for cur, amt in sorted(adjustments.items()))
+            + ", ".join(money(amt, cur) for cur, amt in sorted(adjustments.items()))
         )
     if not final:
         notes.append(f"{month} is not final (no invoice id yet): coverage will change until AWS closes it")

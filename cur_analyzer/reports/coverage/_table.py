@@ -1,12 +1,22 @@
-"""The coverage report as renderers see it: the JSON document (every row, offender and problem) and the
-table of overall, per-account and per-service coverage with offenders and hygiene in the footer."""
+"""The coverage report as renderers see it: the JSON document (every row, offender and problem) and one of
+two tables, the ``coverage`` view (overall, per-account and per-service coverage) or the ``offenders``
+view (who answers for the untagged spend, adding up to it)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from cur_analyzer.reports.coverage._model import OFFENDER_KINDS, PCT_QUANTUM, Coverage, CoverageRow
+from cur_analyzer.errors import UserInputError
+from cur_analyzer.reports.coverage._model import (
+    OFFENDER_KINDS,
+    PCT_QUANTUM,
+    Coverage,
+    CoverageRow,
+    CoverageView,
+    Offender,
+)
+from cur_analyzer.text import money
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
@@ -27,7 +37,21 @@ def _row_doc(r: CoverageRow) -> dict:
     }
 
 
+def _offender_doc(o: Offender) -> dict:
+    return {
+        "key": o.key,
+        "kind": o.kind,
+        "id": o.id,
+        "account": o.account,
+        "untagged_cost": o.untagged,
+        "uncovered_cost": o.uncovered,
+        "lines": o.lines,
+        "currency": o.currency,
+    }
+
+
 def document(cov: Coverage) -> dict:
+    """The whole report, whichever view the table shows: coverage rows, offenders and hygiene."""
     currencies = sorted({r.currency for r in cov.rows})
     return {
         "report": "coverage",
@@ -40,19 +64,8 @@ def document(cov: Coverage) -> dict:
         "rows": [_row_doc(r) for r in cov.totals()],
         "by_account": [{"account": r.scope_value, **_row_doc(r)} for r in cov.rows if r.scope == "account"],
         "by_service": [{"service": r.scope_value, **_row_doc(r)} for r in cov.rows if r.scope == "service"],
-        "untagged": [
-            {
-                "key": o.key,
-                "kind": o.kind,
-                "id": o.id,
-                "account": o.account,
-                "untagged_cost": o.untagged,
-                "uncovered_cost": o.uncovered,
-                "lines": o.lines,
-                "currency": o.currency,
-            }
-            for o in cov.untagged
-        ],
+        "untagged": [_offender_doc(o) for o in cov.untagged],
+        "untagged_not_listed": [{**_offender_doc(o), "offenders": o.count} for o in cov.not_listed],
         "hygiene": [
             {
                 "key": p.key,
@@ -91,46 +104,113 @@ def _table_rows(cov: Coverage) -> list[dict]:
     return rows
 
 
-def _footer(cov: Coverage, top: int) -> list[str]:
-    """What was measured, the ``top`` offenders per key and kind, hygiene problems, then the notes."""
+def _measured(cov: Coverage) -> str:
     scope = "Amazon Bedrock" if cov.service == "bedrock" else "all services"
-    footer = [f"{cov.month} · {scope} · {cov.cost_basis} cost · usage lines · keys {', '.join(cov.keys)}"]
-    for key in cov.keys:
-        for kind in OFFENDER_KINDS:
-            offs = [o for o in cov.untagged if o.key == key and o.kind == kind][:top]
-            if offs:
-                footer.append(
-                    f"{kind}s without {key}: "
-                    + "; ".join(f"{o.id} {o.untagged:,.2f} (uncovered {o.uncovered:,.2f})" for o in offs)
-                )
+    return f"{cov.month} · {scope} · {cov.cost_basis} cost · usage lines · keys {', '.join(cov.keys)}"
+
+
+def _hygiene_lines(cov: Coverage) -> list[str]:
     if cov.hygiene:
-        footer += [f"hygiene: {p.describe()}" for p in cov.hygiene]
-    else:
-        footer.append("hygiene: no spelling variants, empty or disallowed values")
-    footer += cov.notes
-    return footer
+        return [f"hygiene: {p.describe()}" for p in cov.hygiene]
+    return ["hygiene: no spelling variants, empty or disallowed values"]
 
 
-def tabular(cov: Coverage, top: int = 5) -> Tabular:
-    """Overall coverage per key and source, then by account and by service (``any`` and ``rules``
-    only); offenders and hygiene problems in the footer (all of it is in ``--format json``)."""
+def _who_answers(cov: Coverage) -> list[str]:
+    """Per key and currency with untagged spend: how much, and that the offenders view says who."""
+    lines = []
+    for key in cov.keys:
+        for r in cov.totals():
+            if r.key == key and r.source == "any" and r.untagged:
+                found = sum(
+                    o.count
+                    for o in [*cov.untagged, *cov.not_listed]
+                    if (o.key, o.currency) == (key, r.currency)
+                )
+                lines.append(
+                    f"{key}: {money(r.untagged, r.currency)} untagged by every source, answered for by "
+                    f"{found} offender(s): the offenders view lists them"
+                )
+    return lines
+
+
+def _coverage_table(cov: Coverage, columns_before: list[str]) -> Tabular:
     from cur_analyzer.reports._view import Tabular
 
-    multi = len({r.currency for r in cov.rows}) > 1
-    columns = [
-        "key",
-        "scope",
-        "source",
-        *(["currency"] if multi else []),
-        "tagged_cost",
-        "untagged_cost",
-        "coverage",
-    ]
     return Tabular(
         title=f"Tag coverage {cov.month}",
-        columns=columns,
+        columns=[*columns_before, "tagged_cost", "untagged_cost", "coverage"],
         rows=_table_rows(cov),
         money_columns=("tagged_cost", "untagged_cost"),
-        footer=_footer(cov, top),
+        footer=[_measured(cov), *_who_answers(cov), *_hygiene_lines(cov), *cov.notes],
         document=document(cov),
     )
+
+
+def _offender_rows(cov: Coverage) -> list[dict]:
+    """Per key, the listed offenders kind by kind, each kind's ``N more`` row after them."""
+    rows = []
+    for key in cov.keys:
+        for kind in OFFENDER_KINDS:
+            rows += [o.as_row() for o in cov.untagged if (o.key, o.kind) == (key, kind)]
+            rows += [o.as_row() for o in cov.not_listed if (o.key, o.kind) == (key, kind)]
+    return rows
+
+
+def _untagged_totals(cov: Coverage) -> list[dict]:
+    """Per key and currency the untagged total the ``uncovered_cost`` above adds up to."""
+    return [
+        {
+            "key": r.key,
+            "kind": "total",
+            "id": "untagged by every source",
+            "currency": r.currency,
+            "uncovered_cost": r.untagged,
+        }
+        for r in cov.totals()
+        if r.source == "any"
+    ]
+
+
+def _offenders_table(cov: Coverage, multi: bool) -> Tabular:
+    from cur_analyzer.reports._view import Tabular
+
+    return Tabular(
+        title=f"Untagged spend by offender {cov.month}",
+        columns=[
+            "key",
+            "kind",
+            "id",
+            "account",
+            *(["currency"] if multi else []),
+            "untagged_cost",
+            "uncovered_cost",
+            "lines",
+        ],
+        rows=_offender_rows(cov),
+        money_columns=("untagged_cost", "uncovered_cost"),
+        summary_rows=_untagged_totals(cov),
+        footer=[
+            _measured(cov),
+            "untagged_cost: the offender's spend without the key at its own source (its principal tags, its "
+            "resource or profile tags)",
+            "uncovered_cost: the part no source tags, each dollar once: under its caller, else its resource, "
+            "else no-caller-no-resource (usage of an account and service with neither); per key they add "
+            "up to the total",
+            *cov.notes,
+        ],
+        document=document(cov),
+    )
+
+
+def tabular(cov: Coverage, view: str = CoverageView.COVERAGE) -> Tabular:
+    """The ``coverage`` view: overall coverage per key and source, then by account and by service (``any``
+    and ``rules`` only), hygiene in the footer. The ``offenders`` view: the offenders listed per key and
+    kind, a row for the rest of each kind, and the untagged total they add up to. Both carry the whole
+    report as their document."""
+    multi = len({r.currency for r in cov.rows}) > 1
+    if view == CoverageView.COVERAGE:
+        return _coverage_table(cov, ["key", "scope", "source", *(["currency"] if multi else [])])
+    if view == CoverageView.OFFENDERS:
+        return _offenders_table(cov, multi)
+    views = ", ".join(v.value for v in CoverageView)
+    raise UserInputError(f"the coverage view must be one of {views} (got {view!r})", option="view")

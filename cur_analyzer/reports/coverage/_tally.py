@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES
+from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, is_a_value
 from cur_analyzer.reports.coverage._model import (
     HYGIENE_PROBLEMS,
+    NO_CALLER,
     OFFENDER_KINDS,
     SOURCES,
     TAG_SOURCES,
@@ -20,10 +21,6 @@ from cur_analyzer.reports.coverage._model import (
     HygieneProblem,
     Offender,
 )
-
-
-def _nonempty(value: str | None) -> bool:
-    return value is not None and value != ""
 
 
 class _Tally:
@@ -83,8 +80,11 @@ class _Tally:
         out.sort(key=lambda r: (scopes[r.scope], r.currency, r.scope_value or "", order[r.source]))
         return out
 
-    def offenders(self, top: int) -> list[Offender]:
-        out: list[Offender] = []
+    def offenders(self, top: int) -> tuple[list[Offender], list[Offender]]:
+        """The ``top`` offenders per kind, most uncovered first, and per kind and currency one row summing
+        the rest (so every uncovered dollar is in one of the two)."""
+        listed: list[Offender] = []
+        rest: list[Offender] = []
         for kind in OFFENDER_KINDS:
             found = [
                 Offender(self.key, k, ident, account, cur, untagged, uncovered, lines)
@@ -92,8 +92,9 @@ class _Tally:
                 if k == kind
             ]
             found.sort(key=lambda o: (-o.uncovered, -o.untagged, o.id))
-            out += found[:top]
-        return out
+            listed += found[:top]
+            rest += _summed(self.key, kind, found[top:])
+        return listed, rest
 
     def hygiene(self) -> list[HygieneProblem]:
         out = [
@@ -115,7 +116,7 @@ def _tally_usage_line(
         "principal": rec["principal_value"],
         "account": rec["account_value"],
     }
-    tagged = {src: _nonempty(v) for src, v in values.items()}
+    tagged = {src: is_a_value(v) for src, v in values.items()}
     covered = any(tagged.values())
     for src in TAG_SOURCES:
         t.add(src, rec, cost, tagged[src])
@@ -125,10 +126,31 @@ def _tally_usage_line(
             t.problem("empty-value", src, None, rec, cost)
         elif allowed is not None and v is not None and v not in allowed:
             t.problem("not-allowed", src, v, rec, cost)
-    if rec["principal"] and not tagged["principal"]:
-        t.offend("principal", rec["principal"], rec, cost, not covered)
-    if rec["resource_kind"] in ("aip", "resource") and rec["resource_id"] and not tagged["resource"]:
-        t.offend(rec["resource_kind"], rec["resource_id"], rec, cost, not covered)
+    # an uncovered dollar is counted once: under its caller, else its resource, else as usage of the
+    # account and service with neither
+    caller = rec["principal"]
+    resource = rec["resource_id"] if rec["resource_kind"] in ("aip", "resource") else None
+    if caller and not tagged["principal"]:
+        t.offend("principal", caller, rec, cost, not covered)
+    if resource and not tagged["resource"]:
+        t.offend(rec["resource_kind"], resource, rec, cost, not covered and not caller)
+    if not caller and not resource and not covered:
+        t.offend(NO_CALLER, rec["service"] or "", rec, cost, True)
+
+
+def _summed(key: str, kind: str, offenders: list[Offender]) -> list[Offender]:
+    """One row per currency for the offenders not listed, ``id`` saying how many it stands for."""
+    by_currency: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, 0, 0])
+    for o in offenders:
+        acc = by_currency[o.currency]
+        acc[0] += o.untagged
+        acc[1] += o.uncovered
+        acc[2] += o.lines
+        acc[3] += 1
+    return [
+        Offender(key, kind, f"{n} more", None, cur, untagged, uncovered, lines, n)
+        for cur, (untagged, uncovered, lines, n) in sorted(by_currency.items())
+    ]
 
 
 def _tally(

@@ -36,6 +36,7 @@ from cur_analyzer.reports.monthly._model import (
 if TYPE_CHECKING:
     from cur_analyzer.bedrock.models import ProfileMap
     from cur_analyzer.bedrock.pricing import PriceTable
+    from cur_analyzer.checks import CheckReport
     from cur_analyzer.reports.chargeback import Chargeback
     from cur_analyzer.reports.reconcile import Reconciliation
     from cur_analyzer.rules import Rules
@@ -64,6 +65,8 @@ class _Build:
     month: str
     rules: Rules | None
     step: Callable[[str], None]
+    service: str = "bedrock"
+    cost_basis: str = "unblended"
     notes: _Notes = field(default_factory=_Notes)
     omitted: dict[str, Phrase] = field(default_factory=dict)
 
@@ -71,11 +74,13 @@ class _Build:
         return parse_dimension(spec, tuple(self.rules.dimensions) if self.rules else ())
 
     def read_lines(self, specs: Sequence[str], coverage: Sequence[Dimension]) -> MonthLines:
-        """The month's Bedrock lines (unblended), once, at the grain of every cut, of the rules coverage
-        (``coverage``) and by day."""
-        self.step("the month's Bedrock lines")
+        """The month's lines of the service scope at the cost basis, once, at the grain of every cut, of the
+        rules coverage (``coverage``) and by day."""
+        self.step("the month's Bedrock lines" if self.service == "bedrock" else "the month's lines")
         dims = list(dict.fromkeys([*(self.dimension(s) for s in specs), *coverage]))
-        return MonthLines.read(self.engine, self.month, dims, self.rules, "bedrock", "unblended", by_day=True)
+        return MonthLines.read(
+            self.engine, self.month, dims, self.rules, self.service, self.cost_basis, by_day=True
+        )
 
     def chargeback(self, lines: MonthLines, by: str) -> Chargeback:
         from cur_analyzer.reports.chargeback import tabular as chargeback_tabular
@@ -131,11 +136,25 @@ def _daily(lines: MonthLines) -> tuple[DailyUsage, list[DayAdjustment]]:
     ]
 
 
-def _day_rows(usage: DailyUsage, estimated: dict[str, Decimal] | None) -> list[DayRow]:
-    """One row per billed day, with the day's estimate when logs were given (``estimated`` not None)."""
+def _day_rows(
+    usage: DailyUsage, estimated: dict[str, Decimal] | None, month: str, final: bool
+) -> list[DayRow]:
+    """One row per day of the month, in each currency billed: a day without usage shows 0, not a gap in
+    the trend. An open month runs to its last day with usage or log records; a final one to its end. With
+    logs given (``estimated`` not None), each day carries its estimate."""
+    from cur_analyzer.period import BillingPeriod
+
     for day in estimated or {}:  # a day with log records and no bill still shows its estimate
         if not any(d == day for d, _ in usage):
             usage.setdefault((day, "USD"), [ZERO, 0])  # the price table is in USD
+    if not usage:
+        return []
+    period = BillingPeriod.parse(month)
+    last = period.last_day.isoformat() if final else max(d for d, _ in usage)
+    days = [d.isoformat() for d in period.days() if d.isoformat() <= last]
+    for cur in {c for _, c in usage}:
+        for day in days:
+            usage.setdefault((day, cur), [ZERO, 0])
     return [
         DayRow(day, cur, cost, lines, estimated.get(day, ZERO) if estimated is not None else None)
         for (day, cur), (cost, lines) in sorted(usage.items())
@@ -166,12 +185,19 @@ def build_monthly(
     prices: PriceTable | None = None,
     profiles: ProfileMap | None = None,
     tolerance_pct: Decimal | float | str = 1,
+    service: str = "bedrock",
+    cost_basis: str = "unblended",
+    top: int = 10,
+    checks: CheckReport | None = None,
     inputs: dict[str, str] | None = None,
     generated_at: dt.datetime | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> MonthlyReport:
     """The month's pack. ``logs``: invocation logs are available to the engine (adds the reconciliation
-    and the daily estimate); ``rules``: team from its ``team`` dimension, budgets from its budgets."""
+    and the daily estimate); ``rules``: team from its ``team`` dimension, budgets from its budgets;
+    ``service`` and ``cost_basis``: the lines and cost every cut, the coverage and the checks read; ``top``:
+    the untagged offenders listed per key and kind; ``checks``: the month's data checks when they already
+    ran (with the same suites and service), else they run here."""
     from cur_analyzer.checks import run_checks
     from cur_analyzer.reports.chargeback import check_month
     from cur_analyzer.reports.coverage import build_coverage, rules_dimensions
@@ -179,9 +205,18 @@ def build_monthly(
     validate_month(month)
     check_month(engine, month)
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    build = _Build(engine, month, rules, on_step or (lambda _text: None))
+    build = _Build(engine, month, rules, on_step or (lambda _text: None), service, cost_basis)
 
     team_dim = _team_dimension(build)
+    if service != "bedrock":
+        # the pack's own words name Amazon Bedrock: the reader is told what the figures cover instead
+        build.notes.add(
+            "report",
+            [
+                "every service's lines of the month, not Amazon Bedrock's alone; the invocation-log estimate "
+                "and its reconciliation cover Bedrock only"
+            ],
+        )
     budgeted = list(rules.budgets) if rules else []
     lines = build.read_lines([team_dim, *_OTHER_CUTS, *budgeted], rules_dimensions(require, rules))
     chargebacks = _spend_cuts(build, lines, team_dim)
@@ -194,7 +229,9 @@ def build_monthly(
         daily_usage, daily_adjustments = {}, []
 
     build.step(f"coverage of {', '.join(require)}")
-    coverage = build_coverage(engine, month, list(require), "bedrock", "unblended", rules=rules, lines=lines)
+    coverage = build_coverage(
+        engine, month, list(require), service, cost_basis, rules=rules, top=top, lines=lines
+    )
     build.notes.add("coverage", coverage.notes)
 
     reconciliation = None
@@ -208,8 +245,9 @@ def build_monthly(
         else None
     )
 
-    build.step("data checks")
-    checks = run_checks(engine, month, ("cur", "logs") if logs else ("cur",), service="bedrock")
+    if checks is None:
+        build.step("data checks")
+        checks = run_checks(engine, month, ("cur", "logs") if logs else ("cur",), service=service)
     build.notes.add("checks", checks.notes)
     if not logs:
         build.notes.add("checks", [Phrase("notes.log_checks_not_run")])
@@ -220,7 +258,7 @@ def build_monthly(
         final=lines.final,
         team_dimension=team_dim,
         spend={cut: Spend.of(cb) for cut, cb in chargebacks.items()},
-        daily=_day_rows(daily_usage, estimated),
+        daily=_day_rows(daily_usage, estimated, month, lines.final) if "daily" not in build.omitted else [],
         daily_adjustments=daily_adjustments,
         budgets=budgets,
         coverage=coverage,
@@ -229,4 +267,5 @@ def build_monthly(
         inputs=dict(inputs or {}),
         omitted=build.omitted,
         notes=build.notes.items,
+        cost_basis=cost_basis,
     )

@@ -110,8 +110,10 @@ class Spend:
             list(cb.notes),
         )
 
-    def share_pct(self, row: SpendRow) -> Decimal | None:
-        base = self.usage_totals.get(row.currency) or ZERO
+    def share_pct(self, row: SpendRow | AdjustmentRow) -> Decimal | None:
+        """A row's share of the month's total in its currency, which the rows and the adjustments left sum
+        to (so the shares sum to 100)."""
+        base = self.totals.get(row.currency) or ZERO
         return row.cost / base * HUNDRED if base else None
 
 

@@ -54,6 +54,7 @@ def _adjustment_rows(spend: Spend, first: str) -> list[dict[str, Any]]:
             first: a.line_item_type,
             "currency": a.currency,
             "cost": a.cost,
+            "share": _pct(spend.share_pct(a)),
             "lines": a.lines,
             "kind": "adjustment",
         }
@@ -277,23 +278,21 @@ def _coverage_view(report: MonthlyReport) -> PackView:
 
 
 def _untagged_view(report: MonthlyReport) -> PackView:
-    rows = [
-        {
-            "key": o.key,
-            "kind": o.kind,
-            "id": o.id,
-            "account": o.account or "",
-            "untagged": o.untagged,
-            "uncovered": o.uncovered,
-            "lines": o.lines,
-        }
-        for o in report.coverage.untagged
+    """The offenders per key (those past the top as one "N more" row per kind), then per key and currency
+    the untagged total they add up to."""
+    coverage = report.coverage
+    offenders = [*coverage.untagged, *coverage.not_listed]
+    keys = sorted({(o.key, o.currency) for o in offenders})
+    totals = [
+        {"key": "Total", "id": f"{key}, {currency}", "uncovered_cost": coverage.untagged_total(key, currency)}
+        for key, currency in keys
     ]
     return PackView(
         key="untagged",
-        columns=["key", "kind", "id", "account", "untagged", "uncovered", "lines"],
-        rows=rows,
-        money_columns=("untagged", "uncovered"),
+        columns=["key", "kind", "id", "account", "untagged_cost", "uncovered_cost", "lines"],
+        rows=[o.as_row() for o in offenders],
+        money_columns=("untagged_cost", "uncovered_cost"),
+        summary_rows=totals,
     )
 
 

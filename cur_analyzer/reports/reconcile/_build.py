@@ -34,6 +34,7 @@ from cur_analyzer.reports.reconcile._model import (
 )
 from cur_analyzer.reports.reconcile._rollup import _roll_up, model_label
 from cur_analyzer.rules import LinePlan, Rules
+from cur_analyzer.text import money
 
 
 def build_reconciliation(
@@ -140,7 +141,7 @@ def _not_compared_notes(buckets) -> list[str]:
 
 
 def _amounts(by_currency: dict[str, Decimal]) -> str:
-    return ", ".join(f"{c} {a:.2f}" for c, a in sorted(by_currency.items()))
+    return ", ".join(money(a, c) for c, a in sorted(by_currency.items()))
 
 
 def _parse_by(spec: str, rules: Rules | None) -> Dimension:

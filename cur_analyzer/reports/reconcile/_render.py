@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.reports.reconcile._model import ESTIMATE_CURRENCY, ZERO, Reconciliation
+from cur_analyzer.text import money
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
@@ -92,7 +93,7 @@ def tabular(rec: Reconciliation) -> Tabular:
             "billed_cost": r.billed_cost,
             **({"currency": r.currency} if currency else {}),
             "delta": r.delta,
-            "delta_pct": "" if r.delta_pct is None else f"{r.delta_pct:.1f}%",
+            "delta_pct": r.delta_pct,
             "status": r.status,
             "cause": r.cause,
         }
@@ -101,19 +102,20 @@ def tabular(rec: Reconciliation) -> Tabular:
     gap = rec.billed_cost - rec.estimated_cost
     causes = rec.explained_by_cause()
     footer = [
-        f"{rec.month}: billed {ESTIMATE_CURRENCY} {rec.billed_cost:.2f}, estimated {rec.estimated_cost:.2f}, "
-        f"gap {gap:.2f} "
+        f"{rec.month}: billed {money(rec.billed_cost, ESTIMATE_CURRENCY)}, estimated "
+        f"{money(rec.estimated_cost, ESTIMATE_CURRENCY)}, gap {money(gap, ESTIMATE_CURRENCY)} "
         f"(billed − estimated); {sum(1 for r in rec.rows if r.status == 'match')} of "
         f"{sum(1 for r in rec.rows if r.compared)} compared rows match"
     ]
-    footer += [f"  {cause}: explains {amount:.4f}" for cause, amount in causes.items()]
-    footer.append(f"  unexplained: {gap - sum(causes.values(), ZERO):.4f}")
+    footer += [f"  {cause}: explains {money(amount, ESTIMATE_CURRENCY)}" for cause, amount in causes.items()]
+    footer.append(f"  unexplained: {money(gap - sum(causes.values(), ZERO), ESTIMATE_CURRENCY)}")
     footer += rec.notes
     return Tabular(
         title=f"Reconciliation {rec.month}: invocation-log estimate vs bill, by {', '.join(dims)}",
         columns=columns,
         rows=rows,
         money_columns=("estimated_cost", "billed_cost", "delta"),
+        percent_columns=("delta_pct",),
         summary_rows=[
             {
                 dims[0]: "Total",
