@@ -3,25 +3,21 @@ take (one row per fired alert, the rule checks and notes as footer)."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
-    from cur_analyzer.reports.alerts._model import Alert, Alerts
+    from cur_analyzer.reports.alerts._model import Alerts
 
 
-def _figure(a: Alert) -> str:
-    if a.unit == "%":
-        return f"{a.figure:.1f}%"
-    if a.unit == "x":
-        return f"{a.figure:.2f}x"
-    if a.unit == ":1":
-        return f"{a.figure:.1f}:1"
-    return f"{a.figure:,.0f} tokens"
+#: How finely a figure of each unit is shown: a number, so a spreadsheet sorts and filters it; its unit is
+#: a column of its own.
+_PLACES = {"%": Decimal("0.1"), "x": Decimal("0.01"), ":1": Decimal("0.1"), "tokens": Decimal(1)}
 
 
-def _threshold(a: Alert) -> str:
-    return f"{a.threshold:,.0f} tokens" if a.unit == "tokens" else f"{a.threshold}{a.unit}"
+def _shown(value: Decimal, unit: str) -> Decimal:
+    return value.quantize(_PLACES.get(unit, Decimal("0.01")), rounding=ROUND_HALF_EVEN)
 
 
 def document(report: Alerts) -> dict:
@@ -59,8 +55,9 @@ def tabular(report: Alerts) -> Tabular:
             "alert": a.rule,
             "subject": a.subject,
             "day": a.day or f"{report.first_day}..{report.last_day}",
-            "figure": _figure(a),
-            "threshold": _threshold(a),
+            "figure": _shown(a.figure, a.unit),
+            "threshold": a.threshold,
+            "unit": a.unit,
             "message": a.message,
         }
         for a in report.alerts
@@ -75,7 +72,7 @@ def tabular(report: Alerts) -> Tabular:
     ]
     return Tabular(
         title=f"Alerts {report.first_day} to {report.last_day}",
-        columns=["alert", "subject", "day", "figure", "threshold", "message"],
+        columns=["alert", "subject", "day", "figure", "threshold", "unit", "message"],
         rows=rows,
         footer=footer,
         document=document(report),

@@ -98,7 +98,7 @@ def _table_rows(cov: Coverage) -> list[dict]:
                 "currency": r.currency,
                 "tagged_cost": r.tagged,
                 "untagged_cost": r.untagged,
-                "coverage": f"{pct}%" if pct is not None else "",
+                "coverage": pct,
             }
         )
     return rows
@@ -141,6 +141,7 @@ def _coverage_table(cov: Coverage, columns_before: list[str]) -> Tabular:
         columns=[*columns_before, "tagged_cost", "untagged_cost", "coverage"],
         rows=_table_rows(cov),
         money_columns=("tagged_cost", "untagged_cost"),
+        percent_columns=("coverage",),
         footer=[_measured(cov), *_who_answers(cov), *_hygiene_lines(cov), *cov.notes],
         document=document(cov),
     )
