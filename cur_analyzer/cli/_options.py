@@ -228,5 +228,10 @@ PackOutputOpt = Annotated[
 ]
 PrecisionOpt = Annotated[
     int,
-    typer.Option("--precision", min=0, max=10, help="Decimal places of money in table and md output (0-10)."),
+    typer.Option(
+        "--precision",
+        min=0,
+        max=10,
+        help="Decimal places of money shown in table, md, xlsx and html (0-10); csv, json and parquet are exact.",
+    ),
 ]

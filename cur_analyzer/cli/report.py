@@ -22,6 +22,7 @@ from cur_analyzer.cli._options import (
     PackLogsOpt,
     PackOutputOpt,
     PackRequireOpt,
+    PrecisionOpt,
     PricesOpt,
     ProfilesOpt,
     RulesOpt,
@@ -51,6 +52,7 @@ def report(
     check: CheckOpt = False,
     engine: EngineOpt = None,
     fmt: PackFormatOpt = None,
+    precision: PrecisionOpt = 2,
 ) -> None:
     """The monthly pack for finance and team leads, as one HTML file or an xlsx workbook.
 
@@ -89,7 +91,7 @@ def report(
             on_step=update,
         )
         update(f"writing {fmt}")
-        write_atomically(output, _pack_bytes(pack, fmt))
+        write_atomically(output, _pack_bytes(pack, fmt, precision))
     if not state.quiet:
         _say_what_was_written(output, fmt)
 
@@ -129,14 +131,14 @@ def _listed(paths: list[Path]) -> str:
     return ", ".join(str(p) for p in paths)
 
 
-def _pack_bytes(pack: MonthlyReport, fmt: PackFormat) -> str | bytes:
+def _pack_bytes(pack: MonthlyReport, fmt: PackFormat, precision: int) -> str | bytes:
     if fmt == PackFormat.HTML:
         from cur_analyzer.render.html import render_html
 
-        return render_html(pack)
+        return render_html(pack, precision)
     from cur_analyzer.render import render_pack_xlsx
 
-    return render_pack_xlsx(pack)
+    return render_pack_xlsx(pack, precision)
 
 
 def _say_what_was_written(output: Path, fmt: PackFormat) -> None:

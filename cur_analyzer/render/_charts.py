@@ -9,15 +9,16 @@ hover texts come from the words file (``charts.*``). plotly is imported when a c
 from __future__ import annotations
 
 import html
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.render._pack_words import word, words_under
+from cur_analyzer.render._places import shown_money
 
 if TYPE_CHECKING:
     from cur_analyzer.reports.monthly import PackView
 
-__all__ = ["CENT", "FONT", "TOP", "chart", "money"]
+__all__ = ["FONT", "TOP", "chart", "money"]
 
 #: Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 BLUE, ORANGE, GREEN, SKY, VERMILLION, PURPLE, YELLOW = (
@@ -36,17 +37,17 @@ PALETTE = [BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, "#555555"]
 FONT = '-apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif'
 #: Bars shown in a ranking chart; the table under it lists every row.
 TOP = 15
-CENT = Decimal("0.01")
 COVERAGE_COLOURS = {"resource": SKY, "principal": BLUE, "account": PURPLE, "rules": GREEN, "any": ORANGE}
 #: The ranking charts, by view: the column that names a bar.
 RANKINGS = {"team": "team", "principal": "caller", "model": "model"}
 
 
 def money(value: Decimal | None) -> str:
-    """Money as shown: 2 places, thousands separated (the exact value stays in the data)."""
+    """Money as shown: at the places in force (2 unless asked), thousands separated (the exact value stays
+    in the data)."""
     if value is None:
         return ""
-    return f"{value.quantize(CENT, rounding=ROUND_HALF_EVEN):,.2f}"
+    return shown_money(value)
 
 
 def _f(value: Decimal | None) -> float | None:

@@ -1,7 +1,7 @@
 """What the page template is given for each view of the pack: its words, its chart placed (plotly's data,
 layout and config), its table with every cell formatted, and the summary's headline cards.
 
-Formatting only: money to 2 places (``_charts.money``) with the exact value kept for ``data-sort``, counts
+Formatting only: money to the places in force, 2 unless asked (``_charts.money``) with the exact value kept for ``data-sort``, counts
 with thousands separators, percentages to 1 place. No markup here (the templates write it) and no escaping
 (the templates' environment escapes every value it prints).
 """

@@ -13,6 +13,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.render._escape import xlsx_safe
+from cur_analyzer.render._places import DEFAULT_PLACES, money_places
 from cur_analyzer.render._workbook import SheetTable, write_table
 
 if TYPE_CHECKING:
@@ -94,8 +95,14 @@ def _sheet(wb: Any, view: PackView, report: MonthlyReport) -> None:
         _lines_under(ws, lines, row_no, labelled=True)
 
 
-def render_xlsx(report: MonthlyReport) -> bytes:
-    """The workbook's bytes (the CLI writes them atomically)."""
+def render_xlsx(report: MonthlyReport, precision: int = DEFAULT_PLACES) -> bytes:
+    """The workbook's bytes (the CLI writes them atomically); money cells shown with ``precision``
+    decimal places (the cell holds the exact value)."""
+    with money_places(precision):
+        return _workbook(report)
+
+
+def _workbook(report: MonthlyReport) -> bytes:
     from openpyxl import Workbook
 
     from cur_analyzer.render._pack_words import word

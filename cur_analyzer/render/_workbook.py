@@ -17,7 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from cur_analyzer.render._escape import visible, xlsx_safe
+from cur_analyzer.render._places import money_number_format
 
+#: money at the default 2 places (``_places.money_number_format`` gives the format of the places in force)
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
 INT_FORMAT = "#,##0"
@@ -96,7 +98,7 @@ def _cell(value: Any, kind: str | None) -> tuple[Any, str | None]:
         return None, None
     number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if kind == "money" and number:
-        return value, MONEY_FORMAT
+        return value, money_number_format()
     if kind == "percent" and number:
         return Decimal(str(value)) / 100, PERCENT_FORMAT
     if kind == "date" and (day := _as_date(value)) is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from cur_analyzer.choices import OutputFormat
 from cur_analyzer.errors import UserInputError, exit_code_for
 from cur_analyzer.render._escape import formula_safe, md_safe, visible, visible_lines
+from cur_analyzer.render._places import money_places
 from cur_analyzer.render._workbook import SheetTable, notes_sheet, sheet_name, write_table
 from cur_analyzer.render.formats import report_format
 from cur_analyzer.reports._view import Tabular, json_default
@@ -188,7 +189,8 @@ def render(t: Tabular, fmt: str | None = None, output: str | Path | None = None,
     elif fmt == "parquet":
         payload = _parquet(t)
     else:
-        payload = _xlsx(t)
+        with money_places(precision):
+            payload = _xlsx(t)
     if output is None:
         if isinstance(payload, bytes):
             sys.stdout.buffer.write(payload)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.render._pack_page import card, section
 from cur_analyzer.render._pack_words import say, word
+from cur_analyzer.render._places import DEFAULT_PLACES, money_places
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -91,8 +92,14 @@ def _version() -> str:
         return "dev"
 
 
-def render_html(report: MonthlyReport) -> str:
-    """The whole pack as one HTML document (plotly.js inline once; opens with no network)."""
+def render_html(report: MonthlyReport, precision: int = DEFAULT_PLACES) -> str:
+    """The whole pack as one HTML document (plotly.js inline once; opens with no network); money shown
+    with ``precision`` decimal places (exact in the sort keys)."""
+    with money_places(precision):
+        return _page(report, precision)
+
+
+def _page(report: MonthlyReport, precision: int) -> str:
     from markupsafe import Markup
     from plotly.offline import get_plotlyjs
 
@@ -114,6 +121,7 @@ def render_html(report: MonthlyReport) -> str:
             sections=sections,
             charts=sum(s["chart"] is not None for s in sections),
             plotly_js=Markup(get_plotlyjs()),
+            places=precision,
         )
     )
     return page + "\n"
