@@ -286,7 +286,7 @@ def test_after_any_split_rows_plus_unallocated_plus_adjustments_equal_the_month_
 def test_every_row_of_the_chargeback_table_says_what_kind_of_money_it_is(demo_export, tmp_path):
     """Finance filters the file on `kind`: a split share, the Unallocated row, an adjustment, the total."""
     from cur_analyzer import Analyzer
-    from cur_analyzer.reports.chargeback import tabular
+    from cur_analyzer.reports._chargeback_view import tabular
 
     # the example's first rules (Unallocated, Tax, Support), which leave the credits and discounts as they are
     example = yaml.safe_load(Path("examples/cur-analyzer.rules.yaml").read_text())

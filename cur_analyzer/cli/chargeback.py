@@ -60,7 +60,7 @@ def chargeback(
     from cur_analyzer.errors import ThresholdFailed
     from cur_analyzer.render import render
     from cur_analyzer.render.formats import report_format
-    from cur_analyzer.reports.chargeback import tabular
+    from cur_analyzer.reports._chargeback_view import tabular
 
     fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     dims = by or ["principal"]

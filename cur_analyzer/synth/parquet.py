@@ -59,6 +59,7 @@ class PartitionWriter:
         self.layout = layout or Layout()
         self.slots = period.slots(self.layout.granularity)
         self.constants = {k: pa.array([v], pa.string()) for k, v in period.constants(payer).items()}
+        self.overrides = {name: self._resolved(name, *ov) for name, ov in book.overrides.items()}
         self.acc = Accumulator(len(book))
         self.listeners: list[Callable[[Rows], None]] = []
         self.lines = 0
@@ -119,6 +120,13 @@ class PartitionWriter:
         self.lines += len(rows)
         self.row_groups += 1
 
+    def _resolved(self, name: str, codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """A template override with "" (the month's own value) replaced by the month constant."""
+        if name not in self.constants:
+            return codes, values
+        month_value = self.constants[name][0].as_py()
+        return codes, pa.array([v or month_value for v in values.to_pylist()], pa.string())
+
     def _undated(self, n: int) -> np.ndarray | None:
         """Which of the next ``n`` lines have no billing period start date."""
         every = self.layout.undated_every
@@ -147,11 +155,8 @@ class PartitionWriter:
         out = []
         for col in schema.CUR_COLUMNS:
             name = col.name
-            if name in book.overrides:
-                codes, values = book.overrides[name]
-                if name in self.constants:  # "" in an override stands for the month's own value
-                    month_value = self.constants[name][0].as_py()
-                    values = pa.array([v or month_value for v in values.to_pylist()], pa.string())
+            if name in self.overrides:
+                codes, values = self.overrides[name]
                 out.append(pa.DictionaryArray.from_arrays(pa.array(codes[rows.tpl], pa.int32()), values))
             elif name in self.constants:
                 out.append(

@@ -83,7 +83,7 @@ class _Build:
         )
 
     def chargeback(self, lines: MonthLines, by: str) -> Chargeback:
-        from cur_analyzer.reports.chargeback import tabular as chargeback_tabular
+        from cur_analyzer.reports._chargeback_view import tabular as chargeback_tabular
 
         cb = lines.chargeback([self.dimension(by)])
         self.notes.add(f"chargeback by {by}", chargeback_tabular(cb).footer)
