@@ -145,3 +145,13 @@ def test_service_all_puts_the_rest_of_the_bill_in_unallocated_for_a_principal_vi
     doc = json.loads(invoke(export, "--service", "all", "-f", "json").stdout)
     assert Decimal(doc["unallocated"]) == Decimal("99.75")
     assert Decimal(doc["total"]) == TOTAL + 99
+
+
+def test_a_share_that_rounds_to_zero_reads_zero_not_minus_zero():
+    from cur_analyzer.render._write import _md
+    from cur_analyzer.reports._view import Tabular
+
+    t = Tabular(
+        "t", ["value", "share"], [{"value": "Refund", "share": Decimal("-0.02")}], percent_columns=("share",)
+    )
+    assert "| 0.0% |" in _md(t, 2) and "-0.0%" not in _md(t, 2)

@@ -85,7 +85,8 @@ def _shown(t: Tabular, column: str, value: Any, precision: int) -> str:
     """A cell as a person reads it (table, md): money at ``precision`` places, a percentage with one
     decimal and its sign (``16.9%``), anything else as it is."""
     if column in t.percent_columns and _is_number(value):
-        return f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN)}%"
+        shown = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+        return f"{abs(shown) if shown == 0 else shown}%"  # a tiny refund's share is 0.0%, not -0.0%
     return _text(value, precision if column in t.money_columns else None)
 
 
