@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
 from collections.abc import Callable
@@ -85,6 +86,37 @@ def team_line(cost, team=None, kind="Usage", currency="USD") -> dict:
         "line_item_currency_code": currency,
         "tags": {"iamPrincipal/team": team} if team else {},
     }
+
+
+def log_record(
+    when: str, account: str, model_id: str, input_tokens: int, principal: str, region: str = "us-east-1"
+) -> dict:
+    """One successful invocation-log record of ``input_tokens`` input tokens (and no output)."""
+    return {
+        "schemaType": "ModelInvocationLog",
+        "timestamp": when,
+        "accountId": account,
+        "region": region,
+        "requestId": f"r-{when}-{account}",
+        "operation": "Converse",
+        "modelId": model_id,
+        "identity": {"arn": principal},
+        "input": {"inputTokenCount": input_tokens},
+        "output": {"outputTokenCount": 0},
+    }
+
+
+def write_log_files(folder: Path, records: list[dict]) -> Path:
+    """Invocation logs in the S3 layout Bedrock writes (one file per record, under its account, region,
+    day and hour)."""
+    for i, r in enumerate(records):
+        day, hour = r["timestamp"][:10], r["timestamp"][11:13]
+        where = folder / "AWSLogs" / r["accountId"] / "BedrockModelInvocationLogs" / r["region"]
+        where = where.joinpath(*day.split("-"), hour)
+        where.mkdir(parents=True, exist_ok=True)
+        with gzip.open(where / f"{i}.json.gz", "wt") as f:
+            f.write(json.dumps(r) + "\n")
+    return folder
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ at a month boundary — and do the causes of every row add up to its gap?"""
 
 from __future__ import annotations
 
-import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import write_cur
+from conftest import log_record as shared_log_record
+from conftest import write_cur, write_log_files
 
 from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.bedrock.pricing import PriceTable
@@ -26,30 +26,7 @@ MILLION = 1_000_000
 
 
 def log_record(when: str, account: str, model_id: str, input_tokens: int, principal: str = ALICE) -> dict:
-    return {
-        "schemaType": "ModelInvocationLog",
-        "timestamp": when,
-        "accountId": account,
-        "region": "us-east-1",
-        "requestId": f"r-{when}-{account}",
-        "operation": "Converse",
-        "modelId": model_id,
-        "identity": {"arn": principal},
-        "input": {"inputTokenCount": input_tokens},
-        "output": {"outputTokenCount": 0},
-    }
-
-
-def write_logs(folder: Path, records: list[dict]) -> Path:
-    """Invocation logs in the S3 layout Bedrock writes (one file per account, region and hour)."""
-    for i, r in enumerate(records):
-        day, hour = r["timestamp"][:10], r["timestamp"][11:13]
-        where = folder / "AWSLogs" / r["accountId"] / "BedrockModelInvocationLogs" / r["region"]
-        where = where.joinpath(*day.split("-"), hour)
-        where.mkdir(parents=True, exist_ok=True)
-        with gzip.open(where / f"{i}.json.gz", "wt") as f:
-            f.write(json.dumps(r) + "\n")
-    return folder
+    return shared_log_record(when, account, model_id, input_tokens, principal)
 
 
 def bill_line(account: str, usage_type: str, amount: str, cost: str, **more: str | None) -> dict:
@@ -72,7 +49,7 @@ def bill_line(account: str, usage_type: str, amount: str, cost: str, **more: str
 
 def reconcile(tmp_path: Path, lines: list[dict], logs: list[dict], month: str = "2026-10", **kw):
     cur = write_cur(tmp_path / "cur", lines, month=month)
-    engine = DuckDBEngine(cur, logs=write_logs(tmp_path / "logs", logs))
+    engine = DuckDBEngine(cur, logs=write_log_files(tmp_path / "logs", logs))
     return build_reconciliation(engine, month, kw.pop("by", ["principal", "model"]), **kw)
 
 
@@ -177,7 +154,7 @@ def rate_cut(tmp_path) -> PriceTable:
 
 
 def test_each_month_is_estimated_at_the_rate_in_force_on_its_days(tmp_path, rate_cut):
-    logs = write_logs(
+    logs = write_log_files(
         tmp_path / "logs",
         [
             log_record("2026-09-30T23:10:00Z", USD_ACCOUNT, "amazon.nova-pro-v1:0", MILLION),

@@ -7,15 +7,13 @@ says why it has no daily trend. A model reads the same in reconcile as in charge
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import json
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import write_cur
+from conftest import log_record, write_cur, write_log_files
 from typer.testing import CliRunner
 
 from cur_analyzer import Analyzer
@@ -117,26 +115,8 @@ def write_export(folder: Path, lines: list[dict]) -> Path:
 
 
 def write_logs(folder: Path, calls: list[tuple[str, str, int]]) -> Path:
-    """Invocation logs in the S3 layout Bedrock writes (one file per account, region and hour)."""
-    for i, (when, model_id, tokens) in enumerate(calls):
-        where = folder / "AWSLogs" / ACCOUNT / "BedrockModelInvocationLogs" / "us-east-1"
-        where = where.joinpath(*when[:10].split("-"), when[11:13])
-        where.mkdir(parents=True, exist_ok=True)
-        record = {
-            "schemaType": "ModelInvocationLog",
-            "timestamp": when,
-            "accountId": ACCOUNT,
-            "region": "us-east-1",
-            "requestId": f"r-{i}",
-            "operation": "Converse",
-            "modelId": model_id,
-            "identity": {"arn": ALICE},
-            "input": {"inputTokenCount": tokens},
-            "output": {"outputTokenCount": 0},
-        }
-        with gzip.open(where / f"{i}.json.gz", "wt") as f:
-            f.write(json.dumps(record) + "\n")
-    return folder
+    """The calls as invocation logs in the S3 layout Bedrock writes."""
+    return write_log_files(folder, [log_record(when, ACCOUNT, model, n, ALICE) for when, model, n in calls])
 
 
 @pytest.fixture(scope="module")
