@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cur_analyzer.engines.dry import RecordedQuery
     from cur_analyzer.granularity import Granularity
     from cur_analyzer.reports.alerts import Alerts
+    from cur_analyzer.reports.allocate import Allocation
     from cur_analyzer.reports.chargeback import Chargeback
     from cur_analyzer.reports.coverage import Coverage
     from cur_analyzer.reports.estimate import Estimate
@@ -273,6 +274,14 @@ class Analyzer:
         month = self._month(period)
         self._check_first(month, check, ("cur", "logs"))
         return build_reconciliation(self.engine, month, list(by), tolerance_pct, prices, profiles, rules)
+
+    def allocate(self, period: str | BillingPeriod, by: Sequence[str] = ("principal",)) -> Allocation:
+        """The month's Bedrock bill split down to the invocation-log records behind it, grouped ``by``
+        (request, session, principal, role, account, region, model, meter, tier, day)."""
+        from cur_analyzer.reports.allocate import build_allocation
+
+        profiles = self.profiles
+        return build_allocation(self.engine, self._month(period), list(by), profiles)
 
     def alerts(
         self,

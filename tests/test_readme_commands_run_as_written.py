@@ -133,6 +133,9 @@ RUN: dict[str, Run] = {
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view models": Run(),
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view prompts": Run(),
     "cur-analyzer reconcile --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role": Run(),
+    # Allocate: the bill down to each request
+    "cur-analyzer allocate --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role": Run(),
+    "cur-analyzer allocate --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --output ledger.parquet": Run(),
     # The monthly report
     "cur-analyzer report --month 2026-10 --cur ./october-export --logs ./bedrock-logs --profiles inference-profiles.json --rules cur-analyzer.rules.yaml --output october.html": Run(),
     "cur-analyzer report --month 2026-10 --cur ./october-export --rules cur-analyzer.rules.yaml --format xlsx --output october.xlsx": Run(),
