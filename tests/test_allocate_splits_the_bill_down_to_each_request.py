@@ -10,14 +10,13 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import write_cur
+from conftest import write_cur, write_log_files
 from test_reconcile_is_right_on_every_export import (
     EUR_ACCOUNT,
     NOVA_INPUT,
     USD_ACCOUNT,
     bill_line,
     log_record,
-    write_logs,
 )
 from typer.testing import CliRunner
 
@@ -99,7 +98,7 @@ def test_spend_no_record_logged_is_one_unlogged_row_with_its_reason(demo):
 
 def allocate_tiny(tmp_path, lines, logs, by=("request",)):
     cur = write_cur(tmp_path / "cur", lines)
-    engine = DuckDBEngine(cur, logs=write_logs(tmp_path / "logs", logs))
+    engine = DuckDBEngine(cur, logs=write_log_files(tmp_path / "logs", logs))
     return build_allocation(engine, "2026-10", list(by))
 
 
