@@ -1,16 +1,20 @@
 -- cur-analyzer: the invocation-log records of one month, one row each, with the token counts the bill is
--- split over (cur_analyzer/reports/allocate.py): the request id, the call's day and hour, account, region,
--- caller, model id, service tier and the four token counts (fragments/log_tokens.sql). A record that cannot
--- be used (fragments/log_record_problem.sql) comes back with its malformed_reason and nothing else, so the
--- ledger can say how many were set aside; a failed call (an error code) is kept and left out in Python,
--- as the reconciliation leaves it out of its logged side.
--- params: dt_from, dt_to, month
+-- split over (cur_analyzer/reports/allocate): the request id, the call's period at the bill's grain (its
+-- hour 'YYYY-MM-DDTHH', day or month, as the billed side keys it in reconcile_billed.sql), account, region,
+-- caller, model id, service tier and the four token counts (fragments/log_tokens.sql). A failed call (an
+-- error code) keeps its row with no tokens: the reconciliation never counts its tokens, but it says the
+-- account logged. A record that cannot be used (fragments/log_record_problem.sql) comes back with its
+-- malformed_reason and nothing else, so the ledger can say how many were set aside.
+-- params: bucket_grain, dt_from, dt_to, month
+--   bucket_grain    'hour', 'day' or 'month': the bill's time grain
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
 --                   slack after the month, as logs land after the call)
 --   month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
 WITH records AS (
     SELECT
         {{ log_record_problem }} AS malformed_reason,
+        CASE ? WHEN 'hour' THEN substr("timestamp", 1, 13) WHEN 'day' THEN substr("timestamp", 1, 10)
+            ELSE substr("timestamp", 1, 7) END AS period,
         "timestamp",
         dt,
         requestid,
@@ -18,7 +22,7 @@ WITH records AS (
         region,
         identity.arn AS principal,
         modelid,
-        errorcode,
+        NULLIF(errorcode, '') IS NOT NULL AS failed,
         input.inputbodyjson AS input_body,
         {{ log_tokens }}
     FROM invocation_logs
@@ -27,13 +31,11 @@ WITH records AS (
 SELECT
     malformed_reason,
     IF(malformed_reason IS NULL, requestid) AS request_id,
-    IF(malformed_reason IS NULL, substr("timestamp", 1, 10)) AS day,
-    IF(malformed_reason IS NULL, substr("timestamp", 12, 2)) AS hour,
+    IF(malformed_reason IS NULL, period) AS period,
     IF(malformed_reason IS NULL, accountid) AS account_id,
     IF(malformed_reason IS NULL, region) AS region,
     IF(malformed_reason IS NULL, principal) AS principal,
     IF(malformed_reason IS NULL, modelid) AS model_id,
-    IF(malformed_reason IS NULL, NULLIF(errorcode, '')) AS error_code,
     -- the service tier a Converse request asked for, as estimate_usage.sql reads it
     CASE
         WHEN malformed_reason IS NOT NULL THEN NULL
@@ -41,9 +43,9 @@ SELECT
             THEN COALESCE(try(json_extract_scalar(input_body, '$.serviceTier.type')), 'standard')
         ELSE 'standard'
     END AS service_tier,
-    IF(malformed_reason IS NULL, input_tokens, 0) AS input_tokens,
-    IF(malformed_reason IS NULL, output_tokens, 0) AS output_tokens,
-    IF(malformed_reason IS NULL, cache_read_tokens, 0) AS cache_read_tokens,
-    IF(malformed_reason IS NULL, cache_write_tokens, 0) AS cache_write_tokens
+    IF(malformed_reason IS NULL AND NOT failed, input_tokens, 0) AS input_tokens,
+    IF(malformed_reason IS NULL AND NOT failed, output_tokens, 0) AS output_tokens,
+    IF(malformed_reason IS NULL AND NOT failed, cache_read_tokens, 0) AS cache_read_tokens,
+    IF(malformed_reason IS NULL AND NOT failed, cache_write_tokens, 0) AS cache_write_tokens
 FROM records
 WHERE {{ log_record_month }} = ?

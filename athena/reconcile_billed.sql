@@ -9,7 +9,9 @@
 -- Billed periods without one are a log gap. shortest_span_seconds (the shortest usage end - start of the
 -- row's lines) tells the export's time granularity from this scan (cur_analyzer/granularity.py), and
 -- invoiced_lines counts the lines with an invoice id, so whether the month is final is said from it too.
--- params: dt_from, dt_to, log_month, month
+-- The day column keys the row's period: its usage day, or with bucket_grain 'hour' its usage hour
+-- ('YYYY-MM-DDTHH', the log timestamps' own form): the allocation splits an hourly bill per hour.
+-- params: dt_from, dt_to, log_month, bucket_grain, month
 -- fragments: tag_slots, invoiced
 WITH logged_hours AS (
     SELECT DISTINCT accountid AS account_id, region, substr("timestamp", 1, 13) AS log_hour
@@ -19,7 +21,11 @@ WITH logged_hours AS (
 ),
 billed AS (
     SELECT
-        date_format(line_item_usage_start_date, '%Y-%m-%d') AS day,
+        IF(
+            ? = 'hour',
+            date_format(line_item_usage_start_date, '%Y-%m-%dT%H'),
+            date_format(line_item_usage_start_date, '%Y-%m-%d')
+        ) AS day,
         -- the line's period as the hours of the log's timestamps: [first hour, first hour after it)
         date_format(line_item_usage_start_date, '%Y-%m-%dT%H') AS period_from,
         date_format(

@@ -24,7 +24,7 @@ from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.cli import app
 from cur_analyzer.engines.duckdb import DuckDBEngine
 from cur_analyzer.errors import UserInputError
-from cur_analyzer.reports.allocate import build_allocation
+from cur_analyzer.reports.allocate import SCOPE_NOT_IN_LOGS, build_allocation
 from cur_analyzer.reports.reconcile import build_reconciliation
 from cur_analyzer.reports.reconcile._rollup import model_label
 
@@ -40,6 +40,7 @@ REASONS = {
     "token counts differ",
     "meter not in logs",
     "marketplace units",
+    SCOPE_NOT_IN_LOGS,
 }
 runner = CliRunner()
 

@@ -28,12 +28,20 @@ class Tabular:
     summary_rows: list[dict[str, Any]] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
     document: dict[str, Any] = field(default_factory=dict)
+    #: the rows already as an Arrow table (a ledger of millions of rows is never a list of dicts): the
+    #: data formats write it as it is
+    arrow: pa.Table | None = None
 
     def to_arrow(self) -> pa.Table:
         """The rows as an Arrow table, money as decimal128(38,10); the rest of the report document (month,
         cost basis, totals, notes...) rides along in the schema metadata under ``cur_analyzer.report``."""
         import pyarrow as pa
 
+        meta = {k: v for k, v in self.document.items() if k != "rows"}
+        if self.arrow is not None:
+            return self.arrow.replace_schema_metadata(
+                {"cur_analyzer.report": json.dumps(meta, default=json_default)}
+            )
         arrays = {}
         for c in self.columns:
             values = [r.get(c) for r in self.rows]
@@ -47,7 +55,6 @@ class Tabular:
             else:
                 arrays[c] = pa.array(values)
         table = pa.table(arrays) if self.columns else pa.table({})
-        meta = {k: v for k, v in self.document.items() if k != "rows"}
         return table.replace_schema_metadata({"cur_analyzer.report": json.dumps(meta, default=json_default)})
 
 

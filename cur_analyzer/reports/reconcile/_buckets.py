@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from cur_analyzer.attribution import OTHER_METER, UNALLOCATED, meter_of
 from cur_analyzer.bedrock.meter_classes import marketplace_model
-from cur_analyzer.bedrock.models import by_billing_name, by_display_name
+from cur_analyzer.bedrock.models import Resolved, by_billing_name, by_display_name
 from cur_analyzer.bedrock.usage_types import UsageType, parse_usage_type
 from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 from cur_analyzer.reports.reconcile._model import ZERO, BilledPart, Bucket, LoggedPart, tokens_per_unit
@@ -105,6 +105,12 @@ def _add_tags(bucket: Bucket, plan: LinePlan, line: dict) -> None:
             bucket.tags[d.spec].add(value)
 
 
+def logged_model(resolved: Resolved, model_id: str | None) -> str:
+    """The model a log record's bucket is keyed by: its price key when the catalogue knows the model, else
+    the base model id, else the id as logged."""
+    return resolved.model.price_key if resolved.model else (resolved.base_model_id or model_id or "")
+
+
 def _logged_buckets(priced: list, buckets: dict, period: Callable[[str], str]) -> LogSide:
     """Adds the logged side (``period``: as for the billed side); returns who logged and where application
     inference profiles went unresolved."""
@@ -117,7 +123,7 @@ def _logged_buckets(priced: list, buckets: dict, period: Callable[[str], str]) -
         if b.unpriced_reason == PROFILE_NOT_RESOLVED:
             side.unresolved_profiles.add((day, b.account_id, b.region, b.principal or UNALLOCATED))
             side.unresolved_calls += b.invocations
-        model = b.resolved.model.price_key if b.resolved.model else (b.resolved.base_model_id or b.model_id)
+        model = logged_model(b.resolved, b.model_id)
         for meter, n in b.tokens.items():
             if not n:
                 continue

@@ -57,6 +57,7 @@ def build_reconciliation(
     params = plan.slot_params() | {
         "month": month,
         "log_month": month,
+        "bucket_grain": "day",
         "dt_from": window["dt_from"],
         "dt_to": window["dt_to"],
     }

@@ -1,0 +1,103 @@
+"""Building the allocation: the billed buckets (as the reconciliation reads them, at the bill's own grain),
+the month's records, their meeting, the exact split, the ledger and its grouping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cur_analyzer.bedrock.models import ProfileMap
+from cur_analyzer.engines import Engine
+from cur_analyzer.errors import UserInputError
+from cur_analyzer.granularity import Granularity, granularity_of
+from cur_analyzer.reports._lines import month_is_final
+from cur_analyzer.reports.allocate._entries import entries_of, entry_quanta, meet, unlogged_reason
+from cur_analyzer.reports.allocate._ledger import entry_fields, grouped, ledger_rows, ledger_table
+from cur_analyzer.reports.allocate._model import BY_DIMS, Allocation, sum_by_key
+from cur_analyzer.reports.allocate._records import Records, read_records
+from cur_analyzer.reports.allocate._split import split_quanta
+from cur_analyzer.reports.chargeback import check_month
+from cur_analyzer.reports.estimate import LogWindow, malformed_note
+from cur_analyzer.reports.reconcile._buckets import _billed_buckets
+from cur_analyzer.reports.reconcile._model import Bucket
+from cur_analyzer.rules import LinePlan
+
+#: the period word each grain cuts the logs by, as athena/allocate_records.sql takes it
+_LOG_GRAIN = {Granularity.HOURLY: "hour", Granularity.DAILY: "day", Granularity.MONTHLY: "month"}
+
+
+def build_allocation(
+    engine: Engine, month: str, by: Sequence[str] = ("principal",), profiles: ProfileMap | None = None
+) -> Allocation:
+    dims = _parse_by(by or ("principal",))
+    check_month(engine, month)
+    window = LogWindow(month).params
+    plan = LinePlan([], None)
+    billed = engine.query(
+        "reconcile_billed",
+        plan.slot_params()
+        | {"month": month, "log_month": month, "bucket_grain": "hour"}
+        | {k: window[k] for k in ("dt_from", "dt_to")},
+    ).to_pylist()
+    grain = granularity_of(engine, month, (r["shortest_span_seconds"] for r in billed))
+    notes: list[str] = []
+    buckets: dict[tuple, Bucket] = {}
+    _billed_buckets(billed, plan, buckets, notes, _bucket_period(grain))
+    entries = entries_of(list(buckets.values()))
+    records = read_records(engine.query("allocate_records", {"bucket_grain": _LOG_GRAIN[grain]} | window))
+    pairs, facts = meet(entries, records, profiles)
+    quanta = entry_quanta(entries)
+    shares = split_quanta(pairs.entry, pairs.tokens, quanta)
+    reasons = {i: unlogged_reason(entries[i], facts) for i in pairs.unlogged}
+    rows = ledger_rows(pairs, shares, quanta, reasons)
+    day_of = (lambda p: p[:7]) if grain is Granularity.MONTHLY else (lambda p: p[:10])
+    fields = [entry_fields(e, day_of) for e in entries]
+    notes += _notes(engine, month, billed, records, pairs.unbilled_records, grain)
+    return Allocation(
+        month,
+        dims,
+        ledger_table(rows, fields, records),
+        grouped(rows, fields, records, dims),
+        sum_by_key((e.bucket.currency, e.cost) for e in entries),
+        sum_by_key((reasons[i], entries[i].cost) for i in pairs.unlogged),
+        notes + engine.notes,
+        grain,
+    )
+
+
+def _bucket_period(grain: Granularity):
+    """The bucket's period from the billed row's hour (``YYYY-MM-DDTHH``): the hour on an hourly export, the
+    day on a daily one, the month on a monthly one — what the export's lines say, no finer."""
+    if grain is Granularity.MONTHLY:
+        return lambda hour: hour[:7]
+    if grain is Granularity.DAILY:
+        return lambda hour: hour[:10]
+    return lambda hour: hour
+
+
+def _notes(engine, month, billed, records: Records, unbilled: int, grain: Granularity) -> list[str]:
+    notes = []
+    if note := malformed_note(records.malformed, month):
+        notes.append(note)
+    if unbilled:
+        word = "record" if unbilled == 1 else "records"
+        notes.append(
+            f"{unbilled:,} log {word} with tokens no billed line matches (model, caller, tier, scope or "
+            "period): cost 0"
+        )
+    lines, invoiced = sum(int(r["line_count"]) for r in billed), sum(int(r["invoiced_lines"]) for r in billed)
+    if not month_is_final(engine, month, lines, invoiced):
+        notes.append(f"{month} is not final: the bill, and so the ledger, may still change")
+    notes.append(
+        f"each {grain.period}'s bill per account, region, caller, model, meter, tier and scope is split over "
+        "its records by tokens, exactly: the largest remainders get the last 0.0000000001"
+    )
+    return notes
+
+
+def _parse_by(by: Sequence[str]) -> tuple[str, ...]:
+    for spec in by:
+        if spec not in BY_DIMS:
+            raise UserInputError(
+                f"allocate cannot group by {spec!r}; it groups by {', '.join(BY_DIMS)}", option="by"
+            )
+    return tuple(dict.fromkeys(by))

@@ -1,0 +1,155 @@
+"""The ledger as an Arrow table (one row per record and meter, plus one per unlogged entry) and its rows
+grouped by what the user asked. Per-row work is numpy over codes; Python only sees entries and groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from cur_analyzer.attribution import UNALLOCATED
+from cur_analyzer.bedrock.principals import principal_key
+from cur_analyzer.reports.allocate._entries import Entry, Pairs
+from cur_analyzer.reports.allocate._model import LEDGER_COLUMNS
+from cur_analyzer.reports.allocate._records import Records
+from cur_analyzer.reports.allocate._split import from_quanta, sum_by
+from cur_analyzer.reports.reconcile._rollup import model_label
+
+
+@dataclass
+class Rows:
+    """The ledger's rows as codes: each row's entry, record (-1: unlogged), tokens and cost in quanta."""
+
+    entry: np.ndarray
+    record: np.ndarray
+    tokens: np.ndarray
+    quanta: np.ndarray
+    reasons: dict[int, str]  # unlogged entry -> its reason
+
+    def method(self, e: int) -> str:
+        return "unlogged" if e in self.reasons else "tokens"
+
+
+def ledger_rows(pairs: Pairs, shares: np.ndarray, entry_quanta: np.ndarray, reasons: dict[int, str]) -> Rows:
+    unlogged = np.array(pairs.unlogged, dtype=np.int64)
+    quanta = np.concatenate([shares, entry_quanta[unlogged]]) if len(unlogged) else shares
+    return Rows(
+        np.concatenate([pairs.entry, unlogged]),
+        np.concatenate([pairs.record, np.full(len(unlogged), -1, dtype=np.int64)]),
+        np.concatenate([pairs.tokens, np.zeros(len(unlogged), dtype=np.int64)]),
+        quanta,
+        reasons,
+    )
+
+
+def entry_fields(e: Entry, period_day: Callable[[str], str]) -> dict[str, str]:
+    """The ledger's columns that one entry fixes for all its rows."""
+    period, account, region, principal, model, meter = e.bucket.key
+    return {
+        "period": period,
+        "day": period_day(period),
+        "account": account,
+        "region": region,
+        "principal": principal,
+        "model": model_label(e.bucket.price_key, model) or model,
+        "model_key": e.bucket.price_key or "",
+        "meter": meter,
+        "tier": e.tier,
+        "scope": e.scope,
+        "currency": e.bucket.currency,
+    }
+
+
+def ledger_table(rows: Rows, fields: list[dict[str, str]], records: Records) -> pa.Table:
+    """The full ledger, LEDGER_COLUMNS; text columns dictionary-encoded (a month of records repeats them)."""
+    columns: dict[str, pa.Array] = {}
+    logged = rows.record >= 0
+    request_codes = np.where(logged, records.request_code[np.maximum(rows.record, 0)], 0)
+    columns["request_id"] = pa.DictionaryArray.from_arrays(
+        pa.array(request_codes, mask=~logged, type=pa.int64()), records.request_ids
+    )
+    for name in LEDGER_COLUMNS:
+        if name in ("request_id", "tokens", "cost", "method", "reason"):
+            continue
+        columns[name] = _coded([f[name] for f in fields], rows.entry)
+    columns["tokens"] = pa.array(rows.tokens, mask=~logged, type=pa.int64())
+    columns["cost"] = _decimal(rows.quanta)
+    methods = ["unlogged" if i in rows.reasons else "tokens" for i in range(len(fields))]
+    columns["method"] = _coded(methods, rows.entry)
+    columns["reason"] = _coded([rows.reasons.get(i) for i in range(len(fields))], rows.entry)
+    return pa.table({name: columns[name] for name in LEDGER_COLUMNS})
+
+
+def _coded(per_entry: list[str | None], entry: np.ndarray) -> pa.DictionaryArray:
+    values = list(dict.fromkeys(v for v in per_entry if v is not None))
+    index = {v: i for i, v in enumerate(values)}
+    codes = np.array([index.get(v, -1) if v is not None else -1 for v in per_entry], dtype=np.int32)
+    row_codes = codes[entry] if len(codes) else np.zeros(0, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(row_codes, mask=row_codes < 0, type=pa.int32()), pa.array(values, type=pa.string())
+    )
+
+
+def _decimal(quanta: np.ndarray) -> pa.Array:
+    """Quanta (integers of 1e-10) as decimal128(38, 10): the same integers, read at ten places."""
+    if quanta.dtype == object:
+        return pa.array([from_quanta(q) for q in quanta], type=pa.decimal128(38, 10))
+    low = quanta.astype(np.int64)
+    wide = np.empty((len(low), 2), dtype=np.int64)
+    wide[:, 0], wide[:, 1] = low, low >> 63  # two's complement, sign-extended to 128 bits
+    return pa.Array.from_buffers(pa.decimal128(38, 10), len(low), [None, pa.py_buffer(wide.tobytes())])
+
+
+def grouped(
+    rows: Rows, fields: list[dict[str, str]], records: Records, by: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The ledger summed per value of ``by``, method, reason and currency, largest cost first."""
+    entry_dims = [d for d in by if d != "request"]
+    key_of_entry: dict[tuple, int] = {}
+    entry_group = np.zeros(len(fields), dtype=np.int64)
+    for i, f in enumerate(fields):
+        values = tuple(_value(d, f) for d in entry_dims)
+        key = (*values, rows.method(i), rows.reasons.get(i), f["currency"])
+        entry_group[i] = key_of_entry.setdefault(key, len(key_of_entry))
+    keys = list(key_of_entry)
+    group = entry_group[rows.entry] if len(rows.entry) else np.zeros(0, dtype=np.int64)
+    request = np.where(rows.record >= 0, records.request_code[np.maximum(rows.record, 0)], -1)
+    if "request" in by:
+        group, request_of_group = _by_request(group, request)
+    size = int(group.max(initial=-1)) + 1
+    cost = sum_by(group, rows.quanta, size, dtype=rows.quanta.dtype)
+    tokens = sum_by(group, rows.tokens, size)
+    counted = np.unique(group[request >= 0] * (len(records.request_ids) + 1) + request[request >= 0])
+    record_count = np.bincount(counted // (len(records.request_ids) + 1), minlength=size)
+    out = []
+    for g in range(size):
+        base = keys[g] if "request" not in by else keys[request_of_group[g][0]]
+        values = dict(zip(entry_dims, base[: len(entry_dims)], strict=True))
+        if "request" in by:
+            code = request_of_group[g][1]
+            values["request"] = records.request_ids[code].as_py() if code >= 0 else None
+        method, reason, currency = base[len(entry_dims) :]
+        out.append(
+            {**{d: values[d] for d in by}, "method": method, "reason": reason, "currency": currency,
+             "records": int(record_count[g]), "tokens": int(tokens[g]), "cost": from_quanta(cost[g])}
+        )  # fmt: skip
+    return sorted(out, key=lambda r: (-r["cost"], tuple(str(r[c]) for c in (*by, "method", "reason"))))
+
+
+def _by_request(group: np.ndarray, request: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Groups of (entry group, request): the new group per row, and per new group its two parts."""
+    width = int(request.max(initial=-1)) + 2
+    combined = group * width + (request + 1)
+    unique, inverse = np.unique(combined, return_inverse=True)
+    parts = [(int(u // width), int(u % width) - 1) for u in unique]
+    return inverse.astype(np.int64), parts
+
+
+def _value(dim: str, f: dict[str, str]) -> str:
+    if dim in ("principal", "role", "session"):
+        p = f["principal"]
+        return p if p == UNALLOCATED else principal_key(p, dim)
+    return f[dim]
