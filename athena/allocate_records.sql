@@ -1,12 +1,15 @@
 -- cur-analyzer: the invocation-log records of one month, one row each, with the token counts the bill is
 -- split over (cur_analyzer/reports/allocate): the request id, the call's period at the bill's grain (its
 -- hour 'YYYY-MM-DDTHH', day or month, as the billed side keys it in reconcile_billed.sql), account, region,
--- caller, model id, service tier and the four token counts (fragments/log_tokens.sql). A failed call (an
+-- caller, model id, service tier, up to four requestMetadata values (the header
+-- X-Amzn-Bedrock-Request-Metadata, or Converse's requestMetadata field) and the four token counts
+-- (fragments/log_tokens.sql). A failed call (an
 -- error code) keeps its row with no tokens: the reconciliation never counts its tokens, but it says the
 -- account logged. A record that cannot be used (fragments/log_record_problem.sql) comes back with its
 -- malformed_reason and nothing else, so the ledger can say how many were set aside.
--- params: bucket_grain, dt_from, dt_to, month
+-- params: bucket_grain, meta1_key, meta2_key, meta3_key, meta4_key, dt_from, dt_to, month
 --   bucket_grain    'hour', 'day' or 'month': the bill's time grain
+--   metaN_key       a requestMetadata key whose value each record should carry (NULL: none)
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
 --                   slack after the month, as logs land after the call)
 --   month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
@@ -22,6 +25,10 @@ WITH records AS (
         region,
         identity.arn AS principal,
         modelid,
+        element_at(requestmetadata, ?) AS meta1,
+        element_at(requestmetadata, ?) AS meta2,
+        element_at(requestmetadata, ?) AS meta3,
+        element_at(requestmetadata, ?) AS meta4,
         NULLIF(errorcode, '') IS NOT NULL AS failed,
         input.inputbodyjson AS input_body,
         {{ log_tokens }}
@@ -36,6 +43,10 @@ SELECT
     IF(malformed_reason IS NULL, region) AS region,
     IF(malformed_reason IS NULL, principal) AS principal,
     IF(malformed_reason IS NULL, modelid) AS model_id,
+    IF(malformed_reason IS NULL, meta1) AS meta1,
+    IF(malformed_reason IS NULL, meta2) AS meta2,
+    IF(malformed_reason IS NULL, meta3) AS meta3,
+    IF(malformed_reason IS NULL, meta4) AS meta4,
     -- the service tier a Converse request asked for, as estimate_usage.sql reads it
     CASE
         WHEN malformed_reason IS NOT NULL THEN NULL

@@ -45,6 +45,25 @@ TAG_PREFIXES = {
 
 # AWS tag keys: letters, digits, spaces and _ . : / = + - @ (1-128 characters).
 _TAG_KEY_RE = re.compile(r"^[\w .:/=+\-@]{1,128}$", re.UNICODE)
+#: A log-side dimension: the value a caller sent under a requestMetadata key (the
+#: X-Amzn-Bedrock-Request-Metadata header, or Converse's requestMetadata field), ``request-metadata/tenant``.
+REQUEST_METADATA = "request-metadata/"
+# requestMetadata keys: 1-256 of letters, digits, spaces and : _ @ $ # = / + , . - (Bedrock's own rule).
+_METADATA_KEY_RE = re.compile(r"^[\w\s:@$#=/+,.\-]{1,256}$", re.UNICODE)
+
+
+def request_metadata_key(spec: str) -> str | None:
+    """The requestMetadata key a ``request-metadata/<key>`` dimension names; None for any other one."""
+    if not spec.startswith(REQUEST_METADATA):
+        return None
+    key = spec[len(REQUEST_METADATA) :]
+    if not _METADATA_KEY_RE.fullmatch(key):
+        raise UserInputError(
+            f"request metadata key {key!r} has characters Bedrock does not allow in one (letters, digits, "
+            "spaces and : _ @ $ # = / + , . -, at most 256)",
+            option="by",
+        )
+    return key
 
 
 def validate_month(month: str) -> str:

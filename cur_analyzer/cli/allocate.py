@@ -25,8 +25,9 @@ AllocateByOpt = Annotated[
         "--by",
         "-b",
         help="What to break the spend down by, repeatable: request, session, principal, role, account, "
-        "region, model, meter, tier, day. Default: principal. --format parquet writes the full ledger "
-        "instead (one row per record and meter).",
+        "region, model, meter, tier, day, and request-metadata/<key> (what the call sent under that "
+        "requestMetadata key). Default: principal. --format parquet writes the full ledger instead (one row "
+        "per record and meter).",
     ),
 ]
 

@@ -73,7 +73,9 @@ class Workload:
     converse: bool = True  # False: InvokeModel only (embeddings)
     input_scale: float = 5000.0
     output_scale: float = 900.0  # 0: no output tokens (embeddings)
-    metadata: dict[str, str] | None = None  # requestMetadata the application sends
+    # requestMetadata the application sends; a tuple of values: one of them per call (a gateway's
+    # applications and end users)
+    metadata: dict[str, str | tuple[str, ...]] | None = None
     # Billed at this scope's rate while the log shows the routed one (Gaps.cross_region_rate).
     bill_scope: str | None = None
 

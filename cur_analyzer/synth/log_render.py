@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,15 @@ _PROMPTS = (
 )
 
 
+def _metadata_options(metadata: dict[str, str | tuple[str, ...]] | None) -> list[str]:
+    """Every requestMetadata object a workload can send, as JSON: one per combination of its values (a key
+    with a tuple of values takes each in turn)."""
+    if not metadata:
+        return [""]
+    choices = [[(k, v)] if isinstance(v, str) else [(k, x) for x in v] for k, v in metadata.items()]
+    return [json.dumps(dict(combo), separators=(",", ":")) for combo in itertools.product(*choices)]
+
+
 class LogRenderer:
     """Turns log-batch rows into JSON lines; static fragments are rendered once per workload."""
 
@@ -35,9 +45,7 @@ class LogRenderer:
         ]
         self.model_ids = [json.dumps(w.model_id_logged) for w in workloads]
         self.routes = [route_regions(w.scope, w.region) for w in workloads]
-        self.metadata = [
-            json.dumps(w.metadata, separators=(",", ":")) if w.metadata else "" for w in workloads
-        ]
+        self.metadata = [_metadata_options(w.metadata) for w in workloads]
         # drop_cache (Gaps.drop_cache_tokens_from_logs): no record carries cache counts, as from a logger that
         # never recorded them.
         self.cache_fields = [self._caches(w) and not drop_cache for w in workloads]
@@ -113,7 +121,10 @@ class LogRenderer:
         if status == 1:
             parts.append(f',"errorCode":"{ERROR_CODES[int(b.error[i])]}"')
         if b.meta[i]:
-            parts.append(f',"requestMetadata":{self.metadata[w]}')
+            # a gateway's calls each carry one of its applications and end users, drawn from the request
+            # id's bits so that no other draw moves
+            options = self.metadata[w]
+            parts.append(f',"requestMetadata":{options[int(b.rid[i, 1]) % len(options)]}')
         parts.append(f',"input":{{"inputContentType":"application/json","inputBodyJson":{body_in}')
         if status == 0:
             t = b.tokens[i]

@@ -179,6 +179,13 @@ def _application_profiles(prod: Account, dev: Account, m: dict[str, model_map.Mo
     }  # fmt: skip
 
 
+#: What the gateway role's callers send as requestMetadata: the application, and the end user it serves.
+GATEWAY_METADATA = {
+    "app": ("support-portal", "sales-assistant", "docs-search"),
+    "user": ("u-1001", "u-1002", "u-1003", "u-1004", "u-1005"),
+}
+
+
 def _logged_workloads(
     wl: Callable[..., Workload], aips: dict[str, Aip], gaps: Gaps | None
 ) -> tuple[Workload, ...]:
@@ -206,11 +213,11 @@ def _logged_workloads(
         wl("dave", "us-east-1", "titan-embed-text-v2", "direct", streaming=False, converse=False,
            input_scale=300, output_scale=0),
         wl("doc-7", "us-west-2", "claude-sonnet-4-6", "direct", input_scale=15000, output_scale=2500),
-        wl("gw-1", "us-east-1", "gpt-oss-120b", "direct", tier="priority"),
-        wl("gw-1", "us-east-1", "gpt-oss-120b", "direct"),
-        wl("gw-2", "us-east-1", "gpt-oss-120b", "direct", tier="flex"),
-        wl("gw-2", "us-east-1", "nova-2-lite", "direct", tier="flex"),
-        wl("gw-2", "us-east-1", "llama4-maverick", "direct"),
+        wl("gw-1", "us-east-1", "gpt-oss-120b", "direct", tier="priority", metadata=GATEWAY_METADATA),
+        wl("gw-1", "us-east-1", "gpt-oss-120b", "direct", metadata=GATEWAY_METADATA),
+        wl("gw-2", "us-east-1", "gpt-oss-120b", "direct", tier="flex", metadata=GATEWAY_METADATA),
+        wl("gw-2", "us-east-1", "nova-2-lite", "direct", tier="flex", metadata=GATEWAY_METADATA),
+        wl("gw-2", "us-east-1", "llama4-maverick", "direct", metadata=GATEWAY_METADATA),
     )  # fmt: skip
 
 

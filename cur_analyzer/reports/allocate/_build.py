@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cur_analyzer.attribution import REQUEST_METADATA, request_metadata_key
 from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.engines import Engine
 from cur_analyzer.errors import UserInputError
@@ -12,7 +13,7 @@ from cur_analyzer.granularity import Granularity, granularity_of
 from cur_analyzer.reports._lines import month_is_final
 from cur_analyzer.reports.allocate._entries import entries_of, entry_quanta, meet, unlogged_reason
 from cur_analyzer.reports.allocate._ledger import entry_fields, grouped, ledger_rows, ledger_table
-from cur_analyzer.reports.allocate._model import BY_DIMS, Allocation, sum_by_key
+from cur_analyzer.reports.allocate._model import BY_DIMS, METADATA_SLOTS, Allocation, sum_by_key
 from cur_analyzer.reports.allocate._records import Records, read_records
 from cur_analyzer.reports.allocate._split import split_quanta
 from cur_analyzer.reports.chargeback import check_month
@@ -43,7 +44,13 @@ def build_allocation(
     buckets: dict[tuple, Bucket] = {}
     _billed_buckets(billed, plan, buckets, notes, _bucket_period(grain))
     entries = entries_of(list(buckets.values()))
-    records = read_records(engine.query("allocate_records", {"bucket_grain": _LOG_GRAIN[grain]} | window))
+    metadata = {d: key for d in dims if (key := request_metadata_key(d))}
+    slots = {f"meta{i}_key": None for i in range(1, METADATA_SLOTS + 1)}
+    slots |= {f"meta{i}_key": key for i, key in enumerate(metadata.values(), start=1)}
+    records = read_records(
+        engine.query("allocate_records", {"bucket_grain": _LOG_GRAIN[grain]} | slots | window),
+        {d: f"meta{i}" for i, d in enumerate(metadata, start=1)},
+    )
     pairs, facts = meet(entries, records, profiles)
     quanta = entry_quanta(entries)
     shares = split_quanta(pairs.entry, pairs.tokens, quanta)
@@ -96,8 +103,15 @@ def _notes(engine, month, billed, records: Records, unbilled: int, grain: Granul
 
 def _parse_by(by: Sequence[str]) -> tuple[str, ...]:
     for spec in by:
-        if spec not in BY_DIMS:
+        if spec not in BY_DIMS and request_metadata_key(spec) is None:
             raise UserInputError(
-                f"allocate cannot group by {spec!r}; it groups by {', '.join(BY_DIMS)}", option="by"
+                f"allocate cannot group by {spec!r}; it groups by {', '.join(BY_DIMS)} and "
+                f"{REQUEST_METADATA}<key>",
+                option="by",
             )
-    return tuple(dict.fromkeys(by))
+    dims = tuple(dict.fromkeys(by))
+    if sum(1 for d in dims if d.startswith(REQUEST_METADATA)) > METADATA_SLOTS:
+        raise UserInputError(
+            f"allocate groups by at most {METADATA_SLOTS} request metadata keys at once", option="by"
+        )
+    return dims

@@ -106,32 +106,32 @@ def _decimal(quanta: np.ndarray) -> pa.Array:
 def grouped(
     rows: Rows, fields: list[dict[str, str]], records: Records, by: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """The ledger summed per value of ``by``, method, reason and currency, largest cost first."""
-    entry_dims = [d for d in by if d != "request"]
-    key_of_entry: dict[tuple, int] = {}
-    entry_group = np.zeros(len(fields), dtype=np.int64)
-    for i, f in enumerate(fields):
-        values = tuple(_value(d, f) for d in entry_dims)
-        key = (*values, rows.method(i), rows.reasons.get(i), f["currency"])
-        entry_group[i] = key_of_entry.setdefault(key, len(key_of_entry))
-    keys = list(key_of_entry)
+    """The ledger summed per value of ``by``, method, reason and currency, largest cost first. A dimension
+    of the bill's bucket is told per entry (a few thousand, in Python); one of the record (its request id,
+    its request metadata) per ledger row, as codes; an unlogged row has none (None)."""
+    record_dims = [d for d in by if d in records.record_dims]
+    entry_dims = [d for d in by if d not in records.record_dims]
+    keys, entry_group = _entry_groups(rows, fields, entry_dims)
     group = entry_group[rows.entry] if len(rows.entry) else np.zeros(0, dtype=np.int64)
-    request = np.where(rows.record >= 0, records.request_code[np.maximum(rows.record, 0)], -1)
-    if "request" in by:
-        group, request_of_group = _by_request(group, request)
-    size = int(group.max(initial=-1)) + 1
+    parts: list[tuple[int, ...]] = [(g,) for g in range(len(keys))]
+    logged = rows.record >= 0
+    at = np.maximum(rows.record, 0)
+    for d in record_dims:
+        codes = records.record_dims[d][0]
+        group, parts = _refine(group, np.where(logged, codes[at], -1), parts)
+    size = len(parts)
     cost = sum_by(group, rows.quanta, size, dtype=rows.quanta.dtype)
     tokens = sum_by(group, rows.tokens, size)
-    counted = np.unique(group[request >= 0] * (len(records.request_ids) + 1) + request[request >= 0])
-    record_count = np.bincount(counted // (len(records.request_ids) + 1), minlength=size)
+    width = len(records.request_ids) + 1
+    request = np.where(logged, records.request_code[at], -1)
+    counted = np.unique(group[request >= 0] * width + request[request >= 0])
+    record_count = np.bincount(counted // width, minlength=size)
+    names = {d: records.record_dims[d][1].to_pylist() for d in record_dims}
     out = []
-    for g in range(size):
-        base = keys[g] if "request" not in by else keys[request_of_group[g][0]]
-        values = dict(zip(entry_dims, base[: len(entry_dims)], strict=True))
-        if "request" in by:
-            code = request_of_group[g][1]
-            values["request"] = records.request_ids[code].as_py() if code >= 0 else None
-        method, reason, currency = base[len(entry_dims) :]
+    for g, (entry_key, *codes) in enumerate(parts):
+        values = dict(zip(entry_dims, keys[entry_key][: len(entry_dims)], strict=True))
+        values |= {d: (names[d][c] if c >= 0 else None) for d, c in zip(record_dims, codes, strict=True)}
+        method, reason, currency = keys[entry_key][len(entry_dims) :]
         out.append(
             {**{d: values[d] for d in by}, "method": method, "reason": reason, "currency": currency,
              "records": int(record_count[g]), "tokens": int(tokens[g]), "cost": from_quanta(cost[g])}
@@ -139,13 +139,26 @@ def grouped(
     return sorted(out, key=lambda r: (-r["cost"], tuple(str(r[c]) for c in (*by, "method", "reason"))))
 
 
-def _by_request(group: np.ndarray, request: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Groups of (entry group, request): the new group per row, and per new group its two parts."""
-    width = int(request.max(initial=-1)) + 2
-    combined = group * width + (request + 1)
-    unique, inverse = np.unique(combined, return_inverse=True)
-    parts = [(int(u // width), int(u % width) - 1) for u in unique]
-    return inverse.astype(np.int64), parts
+def _entry_groups(
+    rows: Rows, fields: list[dict[str, str]], dims: list[str]
+) -> tuple[list[tuple], np.ndarray]:
+    """The distinct (values of ``dims``, method, reason, currency) of the entries, and each entry's index."""
+    key_of_entry: dict[tuple, int] = {}
+    entry_group = np.zeros(len(fields), dtype=np.int64)
+    for i, f in enumerate(fields):
+        key = (*(_value(d, f) for d in dims), rows.method(i), rows.reasons.get(i), f["currency"])
+        entry_group[i] = key_of_entry.setdefault(key, len(key_of_entry))
+    return list(key_of_entry), entry_group
+
+
+def _refine(
+    group: np.ndarray, code: np.ndarray, parts: list[tuple[int, ...]]
+) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Each row's group cut by one more record-level code (-1: none): the new group per row, and per new
+    group its parts (the entry group, then one code per record dimension so far)."""
+    width = int(code.max(initial=-1)) + 2
+    unique, inverse = np.unique(group * width + (code + 1), return_inverse=True)
+    return inverse.astype(np.int64), [(*parts[int(u // width)], int(u % width) - 1) for u in unique]
 
 
 def _value(dim: str, f: dict[str, str]) -> str:

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from cur_analyzer.reports._view import Tabular
 
 ZERO = Decimal(0)
-#: What the ledger groups by: a record's request id, the caller at its three grains, and the bucket's fields.
+#: What the ledger groups by: a record's request id, the caller at its three grains, and the bucket's fields;
+#: and ``request-metadata/<key>`` (``attribution.REQUEST_METADATA``), what the caller sent under that key.
 BY_DIMS = ("request", "session", "principal", "role", "account", "region", "model", "meter", "tier", "day")
+#: The requestMetadata keys one allocation can group by (the slots of athena/allocate_records.sql).
+METADATA_SLOTS = 4
 METHODS = ("tokens", "unlogged")
 #: The ledger's columns, in order: ``period`` is the bucket's (the hour, day or month the bill is cut by),
 #: ``day`` the usage day it falls on (the month on a monthly export).

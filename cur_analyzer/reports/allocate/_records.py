@@ -27,10 +27,14 @@ class Records:
     request_code: np.ndarray  # per record: its index in ``request_ids``
     request_ids: pa.Array  # the distinct request ids
     malformed: dict[str, int]  # records set aside, by reason
+    #: per log-side dimension asked for (``request``, ``request-metadata/<key>``): per record its value's
+    #: index in the dimension's distinct values (-1: none), and those values
+    record_dims: dict[str, tuple[np.ndarray, pa.Array]]
 
 
-def read_records(table: pa.Table) -> Records:
-    """Split off the malformed records (counted by reason) and code the rest by caller group."""
+def read_records(table: pa.Table, metadata: dict[str, str]) -> Records:
+    """Split off the malformed records (counted by reason) and code the rest by caller group, and by the
+    requestMetadata values ``metadata`` names (dimension -> the query's column holding it)."""
     reasons = table["malformed_reason"]
     malformed = {str(v["values"]): int(v["counts"]) for v in pc.value_counts(reasons.drop_null()).to_pylist()}
     usable = table.filter(pc.is_null(reasons)) if malformed else table
@@ -40,15 +44,30 @@ def read_records(table: pa.Table) -> Records:
         meter: usable[column].combine_chunks().to_numpy(zero_copy_only=False).astype(np.int64)
         for column, meter in LOG_METERS.items()
     }
+    request_code = requests.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    record_dims = {"request": (request_code, requests.dictionary)}
+    for dim, column in metadata.items():
+        record_dims[dim] = _coded(usable[column])
     return Records(
         usable.num_rows,
         group_of,
         groups,
         tokens,
-        requests.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        request_code,
         requests.dictionary,
         malformed,
+        record_dims,
     )
+
+
+def _coded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Per record the index of its value among the column's distinct values, -1 where it has none."""
+    values = column.combine_chunks()
+    # a blank value says nothing, as a blank tag does (attribution.is_a_value)
+    blank = pc.equal(pc.utf8_trim_whitespace(values), "")
+    encoded = pc.dictionary_encode(pc.if_else(blank, pa.scalar(None, values.type), values))
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary
 
 
 def _caller_groups(usable: pa.Table) -> tuple[np.ndarray, list[dict]]:
