@@ -6,7 +6,7 @@ export lives, through awswrangler. Both take the SQL files in ``athena/`` by nam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +39,16 @@ class Engine(Protocol):
         may read that month once and answer every query from it. A CUR query for anything else while
         it is open is the caller's bug (RuntimeError)."""
         ...
+
+
+def query_batches(engine: Engine, name: str, params: Mapping[str, Any]) -> Iterator[pa.RecordBatch]:
+    """The query's rows a batch at a time where the engine streams them (DuckDB), else its whole table in
+    batches: for a report that reads a month of invocation-log records and keeps only what it needs."""
+    stream = getattr(engine, "query_batches", None)
+    if stream is not None:
+        yield from stream(name, params)
+        return
+    yield from engine.query(name, params).to_batches()
 
 
 def connect(settings: Any, cur: Any = None, on_progress: Any = None, logs: Any = None) -> Engine:

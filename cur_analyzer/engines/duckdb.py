@@ -254,6 +254,32 @@ class DuckDBEngine:
 
     # --- queries --------------------------------------------------------------------------------------
     def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:
+        text, values, source, month = self._prepared(name, params)
+        return self._run(
+            f"{name}.sql", lambda: self._con.sql(text, params=values).to_arrow_table(), source, month
+        )
+
+    def query_batches(
+        self, name: str, params: Mapping[str, Any], rows: int = 500_000
+    ) -> Iterator[pa.RecordBatch]:
+        """As ``query``, ``rows`` at a time: a month of millions of invocation-log records is never whole in
+        memory, neither in DuckDB's result nor in Arrow. No other query may run until it is consumed."""
+        text, values, source, month = self._prepared(name, params)
+        reader = self._run(
+            f"{name}.sql", lambda: self._con.sql(text, params=values).to_arrow_reader(rows), source, month
+        )
+        while True:
+            try:
+                batch = self._guard(reader.read_next_batch, source=source, month=month)
+            except StopIteration:
+                return
+            yield batch
+
+    def _prepared(
+        self, name: str, params: Mapping[str, Any]
+    ) -> tuple[str, list[Any], frozenset[str], str | None]:
+        """The query's DuckDB text over the views it reads, its bound values, the sources it reads and the
+        month it names."""
         q = sql.load(name)
         tables = sql.tables_of(name)
         text = sql.for_duckdb(name)
@@ -263,12 +289,9 @@ class DuckDBEngine:
         if schema.LOGS_TABLE in tables:
             self._ensure_logs_view()
             self.log_scans += 1
-        values = q.bind(params)
         source = frozenset(s for s, table in _TABLE_SOURCES.items() if table in tables)
         month = params.get("month") if isinstance(params.get("month"), str) else None
-        return self._run(
-            f"{name}.sql", lambda: self._con.sql(text, params=values).to_arrow_table(), source, month
-        )
+        return text, q.bind(params), source, month
 
     def _run(self, what: str, run: Callable[[], T], source: frozenset[str], month: str | None) -> T:
         """Run a DuckDB call over the user's files: guarded, and with progress when it is asked for."""

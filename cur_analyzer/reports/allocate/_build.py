@@ -7,15 +7,15 @@ from collections.abc import Sequence
 
 from cur_analyzer.attribution import REQUEST_METADATA, request_metadata_key
 from cur_analyzer.bedrock.models import ProfileMap
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_batches
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.granularity import Granularity, granularity_of
 from cur_analyzer.reports._lines import month_is_final
 from cur_analyzer.reports.allocate._entries import entries_of, entry_quanta, meet, unlogged_reason
-from cur_analyzer.reports.allocate._ledger import entry_fields, grouped, ledger_rows, ledger_table
+from cur_analyzer.reports.allocate._ledger import LedgerParts, entry_fields, ledger_rows
 from cur_analyzer.reports.allocate._model import BY_DIMS, METADATA_SLOTS, Allocation, sum_by_key
 from cur_analyzer.reports.allocate._records import Records, read_records
-from cur_analyzer.reports.allocate._split import split_quanta
+from cur_analyzer.reports.allocate._split import split_sorted_quanta
 from cur_analyzer.reports.chargeback import check_month
 from cur_analyzer.reports.estimate import LogWindow, malformed_note
 from cur_analyzer.reports.reconcile._buckets import _billed_buckets
@@ -48,12 +48,12 @@ def build_allocation(
     slots = {f"meta{i}_key": None for i in range(1, METADATA_SLOTS + 1)}
     slots |= {f"meta{i}_key": key for i, key in enumerate(metadata.values(), start=1)}
     records = read_records(
-        engine.query("allocate_records", {"bucket_grain": _LOG_GRAIN[grain]} | slots | window),
+        query_batches(engine, "allocate_records", {"bucket_grain": _LOG_GRAIN[grain]} | slots | window),
         {d: f"meta{i}" for i, d in enumerate(metadata, start=1)},
     )
     pairs, facts = meet(entries, records, profiles)
     quanta = entry_quanta(entries)
-    shares = split_quanta(pairs.entry, pairs.tokens, quanta)
+    shares = split_sorted_quanta(pairs.entry, pairs.tokens, quanta)
     reasons = {i: unlogged_reason(entries[i], facts) for i in pairs.unlogged}
     rows = ledger_rows(pairs, shares, quanta, reasons)
     day_of = (lambda p: p[:7]) if grain is Granularity.MONTHLY else (lambda p: p[:10])
@@ -62,8 +62,7 @@ def build_allocation(
     return Allocation(
         month,
         dims,
-        ledger_table(rows, fields, records),
-        grouped(rows, fields, records, dims),
+        LedgerParts(rows, fields, records),
         sum_by_key((e.bucket.currency, e.cost) for e in entries),
         sum_by_key((reasons[i], entries[i].cost) for i in pairs.unlogged),
         notes + engine.notes,

@@ -110,7 +110,9 @@ def meet(entries: list[Entry], records: Records, profiles: ProfileMap | None) ->
             record_parts.append(chosen)
             entry_parts.append(entry_of_record[chosen])
             token_parts.append(tokens[chosen])
-    pairs = _pairs(record_parts, entry_parts, token_parts, len(entries), int(unbilled.sum()))
+    pairs = _pairs(
+        record_parts, entry_parts, token_parts, records.request_rank, len(entries), int(unbilled.sum())
+    )
     return pairs, facts
 
 
@@ -145,11 +147,11 @@ def _group_keys(records: Records, profiles: ProfileMap | None, facts: LogFacts) 
     return keys
 
 
-def _pairs(records, entries, tokens, entry_count: int, unbilled: int) -> Pairs:
+def _pairs(records, entries, tokens, request_rank: np.ndarray, entry_count: int, unbilled: int) -> Pairs:
     record = np.concatenate(records) if records else np.zeros(0, dtype=np.int64)
     entry = np.concatenate(entries) if entries else np.zeros(0, dtype=np.int64)
-    # within each entry the pairs stay in record (request-id) order: a stable sort by entry
-    order = np.argsort(entry, kind="stable")
+    # by entry, and within each entry by request id: the order the split breaks ties in, the same every run
+    order = np.argsort(entry * (len(request_rank) + 1) + request_rank[record], kind="stable")
     met = np.zeros(entry_count, dtype=bool)
     met[entry] = True
     return Pairs(

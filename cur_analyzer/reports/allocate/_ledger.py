@@ -15,7 +15,7 @@ from cur_analyzer.bedrock.principals import principal_key
 from cur_analyzer.reports.allocate._entries import Entry, Pairs
 from cur_analyzer.reports.allocate._model import LEDGER_COLUMNS
 from cur_analyzer.reports.allocate._records import Records
-from cur_analyzer.reports.allocate._split import from_quanta, sum_by
+from cur_analyzer.reports.allocate._split import distinct, from_quanta, sum_by
 from cur_analyzer.reports.reconcile._rollup import model_label
 
 
@@ -61,6 +61,25 @@ def entry_fields(e: Entry, period_day: Callable[[str], str]) -> dict[str, str]:
         "scope": e.scope,
         "currency": e.bucket.currency,
     }
+
+
+@dataclass
+class LedgerParts:
+    """What the ledger is made of: its rows as codes, each entry's columns, and the records."""
+
+    rows: Rows
+    fields: list[dict[str, str]]
+    records: Records
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows.entry)
+
+    def table(self) -> pa.Table:
+        return ledger_table(self.rows, self.fields, self.records)
+
+    def grouped(self, by: Sequence[str]) -> list[dict[str, Any]]:
+        return grouped(self.rows, self.fields, self.records, by)
 
 
 def ledger_table(rows: Rows, fields: list[dict[str, str]], records: Records) -> pa.Table:
@@ -124,7 +143,7 @@ def grouped(
     tokens = sum_by(group, rows.tokens, size)
     width = len(records.request_ids) + 1
     request = np.where(logged, records.request_code[at], -1)
-    counted = np.unique(group[request >= 0] * width + request[request >= 0])
+    counted, _ = distinct(group[request >= 0] * width + request[request >= 0])
     record_count = np.bincount(counted // width, minlength=size)
     names = {d: records.record_dims[d][1].to_pylist() for d in record_dims}
     out = []
@@ -157,8 +176,8 @@ def _refine(
     """Each row's group cut by one more record-level code (-1: none): the new group per row, and per new
     group its parts (the entry group, then one code per record dimension so far)."""
     width = int(code.max(initial=-1)) + 2
-    unique, inverse = np.unique(group * width + (code + 1), return_inverse=True)
-    return inverse.astype(np.int64), [(*parts[int(u // width)], int(u % width) - 1) for u in unique]
+    unique, inverse = distinct(group * width + (code + 1), inverse=True)
+    return inverse, [(*parts[int(u // width)], int(u % width) - 1) for u in unique]
 
 
 def _value(dim: str, f: dict[str, str]) -> str:

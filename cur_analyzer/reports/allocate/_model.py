@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from cur_analyzer.reports._view import Tabular
+    from cur_analyzer.reports.allocate._ledger import LedgerParts
 
 ZERO = Decimal(0)
 #: What the ledger groups by: a record's request id, the caller at its three grains, and the bucket's fields;
@@ -58,14 +59,23 @@ class LedgerRow:
 class Allocation(ReportModel):
     month: str
     by: tuple[str, ...]
-    #: the full ledger, LEDGER_COLUMNS, cost as decimal128(38, 10): a month of millions of records
-    ledger_table_data: pa.Table
-    rows: list[dict[str, Any]]
-    #: the ledger's cost per currency and per unlogged reason (and currency), summed exactly
+    #: the ledger as codes (``_ledger.LedgerParts``): its table and its grouped rows are made when asked
+    parts: LedgerParts
+    #: the ledger's cost per currency and per unlogged reason, summed exactly
     totals_by_currency: dict[str, Decimal]
     unlogged_by_reason: dict[str, Decimal]
     notes: list[str] = field(default_factory=list)
     granularity: Granularity = Granularity.HOURLY
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        """The ledger summed per value of ``by``, method, reason and currency, largest cost first."""
+        return self.parts.grouped(self.by)
+
+    @cached_property
+    def ledger_table_data(self) -> pa.Table:
+        """The full ledger, LEDGER_COLUMNS, cost as decimal128(38, 10): a month of millions of records."""
+        return self.parts.table()
 
     @cached_property
     def ledger(self) -> list[LedgerRow]:
@@ -92,7 +102,7 @@ class Allocation(ReportModel):
             "total": self.total,
             "totals": self.totals(),
             "unlogged_by_reason": self.unlogged_by_reason,
-            "ledger_rows": self.ledger_table_data.num_rows,
+            "ledger_rows": self.parts.row_count,
             "notes": self.notes,
         }
 

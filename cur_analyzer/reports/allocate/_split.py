@@ -56,6 +56,26 @@ def split_quanta(bucket_of: np.ndarray, weight: np.ndarray, bucket_quanta: np.nd
     return share.astype(np.int64) if exact else share
 
 
+def split_sorted_quanta(
+    bucket_of: np.ndarray, weight: np.ndarray, bucket_quanta: np.ndarray, slice_entries: int = 1_000_000
+) -> np.ndarray:
+    """``split_quanta`` for entries already in bucket order, a slice of whole buckets at a time: the same
+    shares, with the working arrays of one slice, not of a month of records, in memory at once."""
+    shares = np.empty(
+        len(bucket_of), dtype=bucket_quanta.dtype if bucket_quanta.dtype == object else np.int64
+    )
+    start = 0
+    while start < len(bucket_of):
+        end = min(start + slice_entries, len(bucket_of))
+        # extend to the end of the last bucket the slice reaches, so no bucket is split across slices
+        end = int(np.searchsorted(bucket_of, bucket_of[end - 1], side="right"))
+        low, high = int(bucket_of[start]), int(bucket_of[end - 1]) + 1
+        part = split_quanta(bucket_of[start:end] - low, weight[start:end], bucket_quanta[low:high])
+        shares[start:end] = part
+        start = end
+    return shares
+
+
 def _largest_remainders(bucket_of: np.ndarray, remainder: np.ndarray, short: np.ndarray) -> np.ndarray:
     """The entries that get one more quantum: in each bucket, the ``short`` largest remainders. Sorting by
     one integer key (bucket, then remainder in 2**-21 steps, largest first) keeps a month of records to one
@@ -75,3 +95,18 @@ def sum_by(groups: np.ndarray, values: np.ndarray, size: int, dtype=np.int64) ->
     out = np.zeros(size, dtype=dtype)
     np.add.at(out, groups, values)
     return out
+
+
+def distinct(values: np.ndarray, *, inverse: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """The sorted distinct values of an integer array and, asked for, each value's index among them. By
+    one sort: numpy's own unique hashes large arrays, several times slower on a month of records."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.empty(len(ordered), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    if not inverse:
+        return ordered[starts], None
+    where = np.empty(len(values), dtype=np.int64)
+    where[order] = np.cumsum(starts) - 1
+    return ordered[starts], where
