@@ -8,15 +8,17 @@
 -- tag). Unused slots get NULL keys, and fold away.
 --
 -- Paste into the Athena console and "Run with parameters"; cur-analyzer binds them in this order:
--- params: by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_day, month,
---         service
+-- params: by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_pricing_unit,
+--         by_day, month, service
 -- fragments: cost(cost_basis), tag_slots, resource_kind, in_bedrock_scope, invoiced
 --
--- by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_day
+-- by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_pricing_unit, by_day
 --                 true to keep the usage account / IAM principal / product code / region / usage type /
---                 product name / usage day, false to fold it away (rows then merge); rules.LinePlan
---                 decides from the dimensions asked for and the sources of their rules. The product name
---                 is kept only for the model: an AWS Marketplace line names its model there alone.
+--                 product name / pricing unit / usage day, false to fold it away (rows then merge);
+--                 rules.LinePlan decides from the dimensions asked for and the sources of their rules. The
+--                 product name is kept only for the model: an AWS Marketplace line names its model there
+--                 alone. The pricing unit ('1K tokens') says what one unit of usage_amount is: kept for
+--                 the unit costs, which count tokens.
 -- cost_basis      'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
 -- month           'YYYY-MM' (the billing_period partition)
 -- service         'bedrock' | 'all'
@@ -32,6 +34,7 @@ WITH lines AS (
         IF(?, product_region_code) AS region,
         IF(?, line_item_usage_type) AS usage_type,
         IF(?, element_at(product, 'product_name')) AS product_name,
+        IF(?, pricing_unit) AS pricing_unit,
         IF(?, CAST(line_item_usage_start_date AS DATE)) AS usage_date,
         {{ resource_kind }} AS resource_kind,
         {{ in_bedrock_scope }} AS in_bedrock_scope,
@@ -40,13 +43,14 @@ WITH lines AS (
         line_item_currency_code AS currency,
         {{ invoiced }} AS invoiced,
         {{ cost }} AS cost,
-        line_item_usage_amount AS usage_amount
+        -- exact, as money is: a token count summed as a double drifts (381.173 reads 381.17299999999994)
+        CAST(line_item_usage_amount AS DECIMAL(38, 10)) AS usage_amount
     FROM cur2
     WHERE billing_period = ?
         AND (? = 'all' OR {{ in_bedrock_scope }})
 )
 SELECT
-    account, principal, service, region, usage_type, product_name, usage_date, resource_kind,
+    account, principal, service, region, usage_type, product_name, pricing_unit, usage_date, resource_kind,
     in_bedrock_scope, slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
     line_item_type, currency,
     SUM(cost) AS cost,
@@ -56,6 +60,6 @@ SELECT
     COUNT_IF(invoiced) AS invoiced_lines
 FROM lines
 GROUP BY
-    account, principal, service, region, usage_type, product_name, usage_date, resource_kind,
+    account, principal, service, region, usage_type, product_name, pricing_unit, usage_date, resource_kind,
     in_bedrock_scope, slot1, slot2, slot3, slot4, slot5, slot6, slot7, slot8,
     line_item_type, currency

@@ -1,6 +1,7 @@
--- cur-analyzer: the month's Amazon Bedrock lines one by one, with what a FOCUS 1.2 row needs.
+-- cur-analyzer: the month's Amazon Bedrock lines one by one, with what a FOCUS 1.2 or 1.3 row needs
+-- (product_name names an AWS Marketplace line's model: the 1.3 split keys lines as the ledger does).
 --
--- cur_analyzer/reports/focus.py turns each row into one FOCUS 1.2 row (BilledCost, EffectiveCost,
+-- cur_analyzer/reports/focus/ turns each row into one FOCUS row (BilledCost, EffectiveCost,
 -- ListCost, ChargeCategory...) and resolves the attribution (principal, team and its provenance) with
 -- cur_analyzer/rules/ over the same slot columns as attribution_lines.sql. No aggregation: every
 -- Bedrock line of the month (usage and adjustments) is one output row, so BilledCost sums to the bill.
@@ -41,6 +42,7 @@ SELECT
     NULLIF(product_region_code, '') AS region_code,
     NULLIF(product_location, '') AS location,
     NULLIF(product_sku, '') AS sku,
+    element_at(product, 'product_name') AS product_name,
     NULLIF(pricing_rate_code, '') AS rate_code,
     NULLIF(pricing_rate_id, '') AS rate_id,
     NULLIF(pricing_term, '') AS pricing_term,

@@ -38,9 +38,11 @@ if TYPE_CHECKING:
     from cur_analyzer.reports.chargeback import Chargeback
     from cur_analyzer.reports.coverage import Coverage
     from cur_analyzer.reports.estimate import Estimate
+    from cur_analyzer.reports.explain import Explanation
     from cur_analyzer.reports.focus import FocusExport
     from cur_analyzer.reports.monthly import MonthlyReport
     from cur_analyzer.reports.reconcile import Reconciliation
+    from cur_analyzer.reports.unit_costs import UnitCosts
     from cur_analyzer.rules import Rules
     from cur_analyzer.schema import Capabilities
 
@@ -275,13 +277,52 @@ class Analyzer:
         self._check_first(month, check, ("cur", "logs"))
         return build_reconciliation(self.engine, month, list(by), tolerance_pct, prices, profiles, rules)
 
+    def unit_costs(
+        self,
+        period: str | BillingPeriod,
+        by: Sequence[str] | None = None,
+        *,
+        view: str = "tokens",
+        cost_basis: str = "unblended",
+    ) -> UnitCosts:
+        """From the bill alone, Bedrock only: cost per 1M tokens (``view="tokens"``, by model and meter
+        unless ``by`` says otherwise) or what prompt caching saved (``view="cache"``, by model)."""
+        from cur_analyzer.reports.unit_costs import build_unit_costs, check_view
+
+        check_view(view)  # before any data is read
+        rules = self.rules
+        month = self._month(period)
+        return build_unit_costs(self.engine, month, by, view, cost_basis, rules=rules)
+
+    def explain(
+        self,
+        period: str | BillingPeriod,
+        vs: str | BillingPeriod | None = None,
+        by: str = "principal",
+        *,
+        service: str = "bedrock",
+        cost_basis: str = "unblended",
+    ) -> Explanation:
+        """Why the bill of ``period`` differs from the bill of ``vs`` (default: the month before), per
+        value of ``by``: each value's change split into volume, mix, cache, price, other and attribution,
+        which add up to it exactly."""
+        from cur_analyzer.reports.explain import build_explain
+
+        rules = self.rules
+        with about("month"):
+            month = _text(period)
+        with about("vs"):
+            against = _text(vs) if vs is not None else None
+        return build_explain(self.engine, month, against, by, service, cost_basis, rules=rules)
+
     def allocate(self, period: str | BillingPeriod, by: Sequence[str] = ("principal",)) -> Allocation:
         """The month's Bedrock bill split down to the invocation-log records behind it, grouped ``by``
-        (request, session, principal, role, account, region, model, meter, tier, day)."""
+        (request, session, principal, role, account, region, model, meter, tier, day,
+        ``request-metadata/<key>``, a tag, or a dimension of the rules, which may read request metadata)."""
         from cur_analyzer.reports.allocate import build_allocation
 
-        profiles = self.profiles
-        return build_allocation(self.engine, self._month(period), list(by), profiles)
+        profiles, rules = self.profiles, self.rules
+        return build_allocation(self.engine, self._month(period), list(by), profiles, rules)
 
     def alerts(
         self,
@@ -307,11 +348,17 @@ class Analyzer:
 
         return run_checks(self.engine, self._month(period, held=False), suites, service=service)
 
-    def focus(self, period: str | BillingPeriod) -> FocusExport:
-        from cur_analyzer.reports.focus import build_focus_export
+    def focus(self, period: str | BillingPeriod, *, version: str = "1.2", split: bool = False) -> FocusExport:
+        """The month's Bedrock lines as FOCUS ``version`` rows; ``split`` (FOCUS 1.3) replaces each usage
+        line with its allocated charges, one per invocation-log record (``allocate``'s ledger)."""
+        from cur_analyzer.reports.focus import build_focus_export, check_version
 
+        check_version(version, split)  # before any data is read
         rules = self.rules
-        return build_focus_export(self.engine, self._month(period), rules)
+        allocation = self.allocate(period) if split else None
+        return build_focus_export(
+            self.engine, self._month(period), rules, version=version, allocation=allocation
+        )
 
     def monthly(
         self,
@@ -324,19 +371,22 @@ class Analyzer:
         **options: Any,
     ) -> MonthlyReport:
         """The month's pack, built over the month's lines held by the engine: its dozen queries read the CUR
-        once. ``check`` runs the CUR checks (and the log checks with ``logs``) first; ``options`` go to
+        once, and the previous month's lines (why the bill changed) are read once, before the hold.
+        ``check`` runs the CUR checks (and the log checks with ``logs``) first; ``options`` go to
         ``build_monthly`` (``require``, ``top``, ``tolerance_pct``, ``inputs``...)."""
         from cur_analyzer.reports.chargeback import check_scope
-        from cur_analyzer.reports.monthly import build_monthly
+        from cur_analyzer.reports.monthly import build_monthly, read_ahead
 
         check_scope(service, cost_basis)  # a bad scope is said before the month is held
         month = self._month(period)  # an unknown month is said before the scan that holds it
         prices, profiles = (self.prices, self.profiles) if logs else (None, None)
         suites = ("cur", "logs") if logs else ("cur",)
         checked = self._check_first(month, check, suites, service)  # the pack shows them: run once
-        with self.engine.held(month, service):
+        # a held month refuses a query for another: the previous month's lines are read before the hold
+        engine = read_ahead(self.engine, month, service, cost_basis, self.rules)
+        with engine.held(month, service):
             return build_monthly(
-                self.engine,
+                engine,  # type: ignore[arg-type]
                 month,
                 rules=self.rules,
                 logs=logs,

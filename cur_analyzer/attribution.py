@@ -29,8 +29,8 @@ PRINCIPAL_GRAINS = ("principal", "role", "session")
 #: ``meter`` is the meter the invocation logs can be compared on (input, output, cache_read, cache_write,
 #: with 1-hour cache writes as cache_write, ``other`` for any other usage); ``token-type`` the meter as billed;
 #: ``meter-class`` what the meter bills, token or not (``bedrock.meter_classes.meter_class``: provisioned
-#: throughput, guardrails, AgentCore runtime vCPU...).
-USAGE_TYPE_DIMS = ("model", "token-type", "meter", "meter-class", "usage-type")
+#: throughput, guardrails, AgentCore runtime vCPU...); ``pricing-model`` how it is priced (``pricing_model``).
+USAGE_TYPE_DIMS = ("model", "token-type", "meter", "meter-class", "pricing-model", "usage-type")
 PLAIN_DIMS = {"account": "account", "service": "service", "region": "region", "day": "usage_date"}
 SIMPLE_DIMS = (*PRINCIPAL_GRAINS, "account", *USAGE_TYPE_DIMS, "service", "region", "day")
 #: The ``meter`` of a usage type that bills something other than text tokens.
@@ -56,7 +56,10 @@ def request_metadata_key(spec: str) -> str | None:
     """The requestMetadata key a ``request-metadata/<key>`` dimension names; None for any other one."""
     if not spec.startswith(REQUEST_METADATA):
         return None
-    key = spec[len(REQUEST_METADATA) :]
+    return validate_metadata_key(spec[len(REQUEST_METADATA) :])
+
+
+def validate_metadata_key(key: str) -> str:
     if not _METADATA_KEY_RE.fullmatch(key):
         raise UserInputError(
             f"request metadata key {key!r} has characters Bedrock does not allow in one (letters, digits, "
@@ -173,6 +176,8 @@ def _usage_type_label(kind: str, usage_type: str, product_name: str | None) -> s
 
     if kind == "meter-class":
         return meter_class(usage_type)
+    if kind == "pricing-model":
+        return pricing_model(usage_type)
     parsed = parse_usage_type(usage_type)
     if kind == "meter":
         return meter_of(parsed)
@@ -184,6 +189,39 @@ def _usage_type_label(kind: str, usage_type: str, product_name: str | None) -> s
         return marketplace_model(product_name)
     model = by_billing_name(parsed.billing_name)
     return model.display_name if model else parsed.billing_name
+
+
+#: The pricing model of each service tier of the usage-type grammar (``bedrock.usage_types.TIERS``): the
+#: standard tier is on-demand, as CUDOS 5.9's "Bedrock Pricing Model" names it.
+PRICING_MODELS = {
+    "standard": "on-demand",
+    "batch": "batch",
+    "flex": "flex",
+    "priority": "priority",
+    "latency_optimized": "latency-optimized",
+    "reserved": "reserved",
+    "provisioned": "provisioned",
+}
+
+
+def pricing_model(usage_type: str) -> str | None:
+    """How a Bedrock usage type is priced: one of ``PRICING_MODELS``' values, or None for a usage type
+    outside Bedrock's meters. Reserved capacity and provisioned throughput parse as meter ``other``, so
+    they are told by their meter class first (a pascal ``ModelUnits`` meter fits no grammar, yet it is
+    provisioned throughput); any other usage type takes its tier. A Bedrock meter the grammar does not
+    spell (AgentCore, flows, knowledge bases...) is paid per use: on-demand, as CUDOS reads it."""
+    from cur_analyzer.bedrock.meter_classes import OTHER_METER_CLASS, meter_class
+    from cur_analyzer.bedrock.usage_types import parse_usage_type
+
+    cls = meter_class(usage_type)
+    if cls == "provisioned-throughput":
+        return PRICING_MODELS["provisioned"]
+    parsed = parse_usage_type(usage_type)
+    if cls == "reserved" or parsed.tier == "reserved":
+        return PRICING_MODELS["reserved"]
+    if parsed.mapped:
+        return PRICING_MODELS[parsed.tier]
+    return PRICING_MODELS["standard"] if cls != OTHER_METER_CLASS else None
 
 
 def meter_of(parsed: UsageType) -> str:

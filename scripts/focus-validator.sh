@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create (once) a separate venv with focus-validator and validate a FOCUS 1.2 export with it.
+# Create (once) a separate venv with focus-validator and validate a FOCUS export with it.
 #
 # focus-validator 2.2.1 needs Python >= 3.12 (on 3.11 pip only offers <= 1.0.0, which expects pre-release
 # FOCUS column names), pins numpy<2 but not pyarrow (pyarrow >= 21 then fails to import), and reads
@@ -8,12 +8,18 @@
 # folder holding a `focus_validator` symlink to the installed package.
 #
 #   scripts/focus-validator.sh --install            create .venv-focus if needed (idempotent), nothing else
-#   scripts/focus-validator.sh FILE.parquet [OUT.xml]
-#                                                   validate FILE against FOCUS 1.2, write the JUnit XML to
-#                                                   OUT.xml (default: FILE with .xml), print its summary
+#   scripts/focus-validator.sh [--focus-version V] FILE.parquet [OUT.xml]
+#                                                   validate FILE against FOCUS V (default 1.2), write the
+#                                                   JUnit XML to OUT.xml (default: FILE with .xml), print
+#                                                   its summary
 #
 # focus-validator exits 0 even when rules fail: this script reads the XML and exits 1 on failures other
 # than the contradictory InvoiceId pair (see ALLOWED below and tests/test_focus_validator.py).
+#
+# focus-validator 2.2.1 ships the FOCUS 1.2 rules only; it fetches the rules of any other version from the
+# FOCUS spec's GitHub releases at run time. So a version it does not ship needs its rules file
+# (model-1.3*.json) in the folder FOCUS_RULES_DIR names, or FOCUS_RULES_DOWNLOAD=1 to let the validator
+# fetch it; without either the script says so and exits 4 (tests skip on 4).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -63,8 +69,19 @@ if [[ "${1:-}" == "--install" ]]; then
   exit 0
 fi
 
-if [[ $# -lt 1 ]]; then
-  sed -n '2,16p' "$0" >&2
+VERSION="1.2"
+if [[ "${1:-}" == "--focus-version" ]]; then
+  VERSION="${2:-}"
+  shift 2 || true
+fi
+
+# FOCUS 1.3's rules on the allocation columns apply only where the data generator splits costs (the FOCUS
+# requirements model's criterion; a criterion a version does not know is ignored by the validator)
+EXTRA_CRITERIA=""
+[[ "$VERSION" != "1.2" ]] && EXTRA_CRITERIA=",DATA_GENERATOR_SPLIT_COST_ALLOCATION_SUPPORTED"
+
+if [[ $# -lt 1 || ! "$VERSION" =~ ^[0-9]+\.[0-9]+$ ]]; then
+  sed -n '2,23p' "$0" >&2
   exit 2
 fi
 
@@ -72,11 +89,25 @@ DATA="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 OUT="${2:-${DATA%.*}.xml}"
 OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 PKG="$("$VENV/bin/python" -c 'import focus_validator, os; print(os.path.dirname(focus_validator.__file__))')"
+RULES="$PKG/rules"
+DOWNLOAD=(--block-download)
+if ! compgen -G "$RULES/model-$VERSION*.json" >/dev/null; then
+  if [[ -n "${FOCUS_RULES_DIR:-}" ]] && compgen -G "$FOCUS_RULES_DIR/model-$VERSION*.json" >/dev/null; then
+    RULES="$(cd "$FOCUS_RULES_DIR" && pwd)"
+  elif [[ "${FOCUS_RULES_DOWNLOAD:-}" == "1" ]]; then
+    DOWNLOAD=()
+  else
+    echo "focus-validator ships no FOCUS $VERSION rules (it fetches them from GitHub at run time): put" \
+      "model-$VERSION*.json in the folder FOCUS_RULES_DIR names, or set FOCUS_RULES_DOWNLOAD=1" >&2
+    exit 4
+  fi
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 ln -s "$PKG" "$WORK/focus_validator"
-(cd "$WORK" && "$VENV/bin/focus-validator" --data-file "$DATA" --validate-version 1.2 --block-download \
-  --applicability-criteria "$CRITERIA" --output-type unittest --output-destination "$OUT" >/dev/null)
+(cd "$WORK" && "$VENV/bin/focus-validator" --data-file "$DATA" --validate-version "$VERSION" \
+  --rule-set-path "$RULES" "${DOWNLOAD[@]}" --applicability-criteria "$CRITERIA$EXTRA_CRITERIA" \
+  --output-type unittest --output-destination "$OUT" >/dev/null)
 
 # C-004 and C-005 of InvoiceId say "MUST be null" and "MUST NOT be null" with no condition: any dataset
 # fails one of them, so that pair is allowed (and only that pair).

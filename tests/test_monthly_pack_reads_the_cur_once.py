@@ -62,10 +62,13 @@ def test_the_monthly_pack_reads_the_cur_once_and_says_what_it_said_unheld(logs):
 
 
 def _in_query_order_free_form(pack: MonthlyReport) -> MonthlyReport:
-    """The pack with the reconciliation's buckets and their parts sorted: they come in the order the
+    """The pack with the reconciliation's buckets and their parts sorted, and the allocation as what the
+    pack shows of it (its grouped rows and totals, not its ledger's order): they come in the order the
     GROUP BY hands its rows over, which two builds need not share (the rows built from them do)."""
     if pack.reconciliation is None:
         return pack
+    shown = pack.allocation
+    pack = replace(pack, allocation=(shown.rows, shown.totals(), shown.unlogged_by_reason, shown.notes))
     buckets = sorted(
         (
             replace(b, billed=sorted(b.billed, key=repr), logged=sorted(b.logged, key=repr))

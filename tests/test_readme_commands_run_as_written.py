@@ -75,6 +75,15 @@ TEXT_SUBSTITUTIONS: dict[str, str] = {
 }
 
 
+def _changed_export_in_working_folder(folder: Path) -> None:
+    """The export the README's `fixtures --changes` command writes, in the working folder."""
+    from cur_analyzer.synth import generate
+    from cur_analyzer.synth.changes import CHANGES, write_changed_month
+
+    generate(folder / "changed", month=DEMO_MONTH)
+    write_changed_month(folder / "changed", DEMO_MONTH, CHANGES, rows=3000, seed=7)
+
+
 def _rules_in_working_folder(folder: Path) -> None:
     """The example rules file left in the working folder, as the README allows ("or leave the file in
     the working folder"), with the account map it names."""
@@ -129,13 +138,25 @@ RUN: dict[str, Run] = {
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by tag/team": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by role --format xlsx --output october.xlsx": Run(),
     "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by meter-class": Run(),
+    # Unit costs
+    "cur-analyzer unit-costs --month 2026-10 --cur ./october-export": Run(),
+    "cur-analyzer unit-costs --month 2026-10 --cur ./october-export --by pricing-model": Run(),
+    "cur-analyzer unit-costs --month 2026-10 --cur ./october-export --view cache": Run(),
+    "cur-analyzer chargeback --month 2026-10 --cur ./october-export --by pricing-model": Run(),
     # Estimated vs billed
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view models": Run(),
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view prompts": Run(),
     "cur-analyzer reconcile --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role": Run(),
     # Allocate: the bill down to each request
     "cur-analyzer allocate --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role": Run(),
+    "cur-analyzer allocate --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by request-metadata/app --by request-metadata/user": Run(),
     "cur-analyzer allocate --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --output ledger.parquet": Run(),
+    # Explain: why the bill changed
+    "cur-analyzer explain --month 2026-11 --cur ./export --by iamPrincipal/team": Run(),
+    "cur-analyzer fixtures --out changed --changes volume,price,mix,cache,attribution": Run(),
+    "cur-analyzer explain --month 2026-11 --cur changed/cur2-bedrock --by iamPrincipal/team": Run(
+        working_folder=_changed_export_in_working_folder
+    ),
     # The monthly report
     "cur-analyzer report --month 2026-10 --cur ./october-export --logs ./bedrock-logs --profiles inference-profiles.json --rules cur-analyzer.rules.yaml --output october.html": Run(),
     "cur-analyzer report --month 2026-10 --cur ./october-export --rules cur-analyzer.rules.yaml --format xlsx --output october.xlsx": Run(),
@@ -176,6 +197,7 @@ RUN: dict[str, Run] = {
     # FOCUS export
     "cur-analyzer export-focus --month 2026-10 --cur ./october-export --output bedrock-focus.parquet": Run(),
     "cur-analyzer export-focus --month 2026-10 --cur ./october-export --rules cur-analyzer.rules.yaml --format csv --output bedrock-focus.csv": Run(),
+    "cur-analyzer export-focus --month 2026-10 --cur ./october-export --logs ./logs --profiles inference-profiles.json --focus-version 1.3 --output bedrock-focus-1.3.parquet": Run(),
 }
 
 #: README commands that cannot run offline, with the reason.
@@ -430,7 +452,7 @@ def test_the_example_rules_file_loads():
     from cur_analyzer.rules import load_rules
 
     rules = load_rules(EXAMPLE_RULES)
-    assert set(rules.dimensions) == {"team", "cost-center"}
+    assert set(rules.dimensions) == {"team", "application", "cost-center"}
     assert len(rules.shared_costs) == 8
     assert rules.budget_for(["team"]) is not None
     assert rules.alerts.spender_dimensions == ["principal", "team"]

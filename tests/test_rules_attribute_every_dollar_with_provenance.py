@@ -188,7 +188,7 @@ def test_without_rules_dimensions_the_chargeback_is_unchanged(export, rules_file
 
 def test_the_example_rules_file_loads_and_attributes_the_synthetic_month(demo_engine, ground_truth):
     rules = load_rules(ROOT / "examples" / "cur-analyzer.rules.yaml")
-    assert set(rules.dimensions) == {"team", "cost-center"}
+    assert set(rules.dimensions) == {"team", "application", "cost-center"}
     assert rules.budgets["team"].amounts["ml-platform"] == Decimal(25)
     cb = build_chargeback(demo_engine, "2026-10", ["team"], rules=rules)
     truth = ground_truth["months"]["2026-10"]

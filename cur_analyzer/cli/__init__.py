@@ -15,7 +15,8 @@ from cur_analyzer.cli._app import app
 
 # isort: off
 # The order of these imports is the order of the commands in ``cur-analyzer --help``.
-from cur_analyzer.cli import chargeback, setup, audit, checks, focus, logs, allocate, report, prices, sql  # noqa: F401
+from cur_analyzer.cli import chargeback, explain, unit_costs, setup, audit, checks  # noqa: F401
+from cur_analyzer.cli import focus, logs, allocate, report, prices, sql  # noqa: F401
 # isort: on
 
 __all__ = ["app"]

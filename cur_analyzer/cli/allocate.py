@@ -17,6 +17,7 @@ from cur_analyzer.cli._options import (
     OutputOpt,
     PrecisionOpt,
     ProfilesOpt,
+    RulesOpt,
 )
 
 AllocateByOpt = Annotated[
@@ -25,8 +26,9 @@ AllocateByOpt = Annotated[
         "--by",
         "-b",
         help="What to break the spend down by, repeatable: request, session, principal, role, account, "
-        "region, model, meter, tier, day, and request-metadata/<key> (what the call sent under that "
-        "requestMetadata key). Default: principal. --format parquet writes the full ledger instead (one row "
+        "region, model, meter, tier, day, request-metadata/<key> (what the call sent under that "
+        "requestMetadata key), a tag (iamPrincipal/<key>, tag/<key>, accountTag/<key>) or a rules-file "
+        "dimension, whose request_metadata sources are read per call. Default: principal. --format parquet writes the full ledger instead (one row "
         "per record and meter).",
     ),
 ]
@@ -39,6 +41,7 @@ def allocate(
     cur: CurOpt = None,
     logs: LogsOpt = None,
     profiles: ProfilesOpt = None,
+    rules: RulesOpt = None,
     engine: EngineOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -50,7 +53,9 @@ def allocate(
 
     fmt = report_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"allocate {month}…") as update:
-        analyzer = open_analyzer(cur=cur, logs=logs, engine=engine, profiles=profiles, on_progress=update)
+        analyzer = open_analyzer(
+            cur=cur, logs=logs, engine=engine, profiles=profiles, rules=rules, on_progress=update
+        )
         report = analyzer.allocate(month, by or ["principal"])
     table = report.ledger_table() if fmt == "parquet" else report.as_table()
     render(table, fmt, output, precision)

@@ -1,20 +1,39 @@
-"""``export-focus``: a month's Amazon Bedrock lines as a FOCUS 1.2 dataset, attribution in ``Tags``."""
+"""``export-focus``: a month's Amazon Bedrock lines as a FOCUS 1.2 or 1.3 dataset, attribution in ``Tags``;
+in 1.3 with invocation logs, the usage lines split down to the records (split cost allocation)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cur_analyzer.choices import FocusFormat
 from cur_analyzer.cli._app import command, progress, state
 from cur_analyzer.cli._inputs import open_analyzer
-from cur_analyzer.cli._options import CurOpt, EngineOpt, FocusFormatOpt, MonthOpt, OutputOpt, RulesOpt
+from cur_analyzer.cli._options import (
+    CurOpt,
+    EngineOpt,
+    FocusFormatOpt,
+    LogsOpt,
+    MonthOpt,
+    OutputOpt,
+    ProfilesOpt,
+    RulesOpt,
+)
 
 if TYPE_CHECKING:
     from cur_analyzer.reports.focus import FocusExport
+
+FocusVersionOpt = Annotated[
+    str,
+    typer.Option(
+        "--focus-version",
+        help="The FOCUS version to write: 1.2 (the default) or 1.3. 1.3 adds the allocation columns: with "
+        "--logs each Bedrock usage line is split down to the invocation-log records behind it.",
+    ),
+]
 
 
 @command
@@ -25,16 +44,26 @@ def export_focus(
     engine: EngineOpt = None,
     fmt: FocusFormatOpt = None,
     output: OutputOpt = None,
+    focus_version: FocusVersionOpt = "1.2",
+    logs: LogsOpt = None,
+    profiles: ProfilesOpt = None,
 ) -> None:
-    """The month's Amazon Bedrock lines as FOCUS 1.2 rows, with who spent them in Tags.
+    """The month's Amazon Bedrock lines as FOCUS 1.2 or 1.3 rows, with who spent them in Tags.
 
     One row per CUR line, so BilledCost sums to the Bedrock bill; the principal, the team and the source
-    that decided it ride in Tags as x_ keys (x_principal, x_team, x_team_source...)."""
+    that decided it ride in Tags as x_ keys (x_principal, x_team, x_team_source...). With --focus-version
+    1.3 and --logs, each usage line becomes its allocated charges, one per invocation-log record (the
+    allocate ledger), which sum to the line exactly."""
     from cur_analyzer.render.formats import focus_format
+    from cur_analyzer.reports.focus import check_version
 
+    check_version(focus_version, split=logs is not None)  # before any work, as a bad format is
     fmt = focus_format(fmt, output)  # before any work: a name that contradicts the format fails at once
     with progress(f"export-focus {month}…") as update:
-        export = open_analyzer(cur=cur, engine=engine, rules=rules, on_progress=update).focus(month)
+        analyzer = open_analyzer(
+            cur=cur, logs=logs, engine=engine, rules=rules, profiles=profiles, on_progress=update
+        )
+        export = analyzer.focus(month, version=focus_version, split=logs is not None)
     if fmt == FocusFormat.PARQUET:
         _write_parquet(export, output)
     else:
@@ -69,6 +98,9 @@ def _say_what_was_written(export: FocusExport, output: Path | None) -> None:
 
     billed = ", ".join(money(amount, currency) for currency, amount in export.totals().items()) or "nothing"
     where = f" -> {visible(str(output))}" if output is not None else ""
-    typer.echo(f"FOCUS 1.2: {len(export.rows)} rows for {export.month}, BilledCost {billed}{where}", err=True)
+    typer.echo(
+        f"FOCUS {export.version}: {len(export.rows)} rows for {export.month}, BilledCost {billed}{where}",
+        err=True,
+    )
     for note in export.notes:
         typer.echo(f"  note: {visible(note)}", err=True)

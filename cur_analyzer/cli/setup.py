@@ -39,6 +39,14 @@ GapOpt = Annotated[
         "cross-region-rate (see ground_truth.json 'reconcile').",
     ),
 ]
+ChangesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--changes",
+        help="Write the second month as the first with these changes injected, comma-separated: volume, "
+        "price, mix, cache, attribution (each on a team of its own; see ground_truth.json 'changes').",
+    ),
+]
 # The choices, built from the generator's own tuples.
 ExportGranularity = StrEnum("ExportGranularity", [(g.upper(), g) for g in GRANULARITIES])
 ExportVariant = StrEnum("ExportVariant", [(v.upper().replace("-", "_"), v) for v in VARIANTS])
@@ -115,6 +123,7 @@ def fixtures(
     gaps: GapOpt = None,
     granularity: GranularityOpt = ExportGranularity.HOURLY,
     variants: VariantOpt = None,
+    changes: ChangesOpt = None,
 ) -> None:
     """Generate a deterministic synthetic CUR 2.0 export + Bedrock invocation logs with ground truth."""
     from cur_analyzer.errors import UserInputError
@@ -131,6 +140,7 @@ def fixtures(
         ExportShape.of(gaps=knobs, **shape)
     except ValueError as e:
         raise UserInputError(f"{'--variant' if variants else '--granularity'}: {e}") from None
+    injected = _changes(changes, months, gaps, granularity, variants)
     out.mkdir(parents=True, exist_ok=True)
     if state.quiet or not sys.stderr.isatty():
         generate(out, month=month, rows=rows, seed=seed, months=months, gaps=knobs, **shape)
@@ -149,4 +159,31 @@ def fixtures(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 **shape,
             )
+    if injected:
+        from cur_analyzer.synth.changes import write_changed_month
+
+        write_changed_month(out, month, injected, rows, seed)
     typer.echo(f"wrote synthetic CUR 2.0 export, invocation logs and ground_truth.json under {out}")
+
+
+def _changes(
+    changes: str | None, months: int, gaps: list[str] | None, granularity: str, variants: list | None
+) -> tuple[str, ...]:
+    """The changes ``--changes`` asks for, refused before any work where they cannot be."""
+    from cur_analyzer.errors import UserInputError
+    from cur_analyzer.synth.changes import check_changes
+
+    if changes is None:
+        return ()
+    try:
+        names = check_changes([c.strip() for c in changes.split(",") if c.strip()])
+    except ValueError as e:
+        raise UserInputError(f"--changes: {e}") from None
+    if not names:
+        raise UserInputError("--changes: name at least one change")
+    if months != 2 or gaps or variants or str(granularity) != "hourly":
+        raise UserInputError(
+            "--changes derives the second of two months from the default export: "
+            "leave --months, --gap, --granularity and --variant out"
+        )
+    return names

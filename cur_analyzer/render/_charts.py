@@ -321,13 +321,46 @@ def _waterfall(view: PackView, cur: str) -> Any:
     return fig
 
 
+def _change(view: PackView, cur: str, currency: str) -> Any:
+    """From last month's bill to this month's, one bar per part of the change: the Total row of the table
+    under it, in the pack's currency."""
+    import plotly.graph_objects as go
+
+    from cur_analyzer.reports.explain import PARTS
+
+    says = _says("change", cur=cur, vs=_label(view.facts["vs"]), month=_label(view.facts["month"]))
+    names = words_under("charts.change.parts")
+    total = next((r for r in view.summary_rows if r["currency"] == currency), view.summary_rows[0])
+    amounts = [total["billed_vs"], *(total[p] for p in PARTS), total["billed"]]
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="v",
+            x=[says["vs"], *(_label(names[p]) for p in PARTS), says["month"]],
+            measure=["absolute", *["relative"] * len(PARTS), "total"],
+            y=[_f(a) for a in amounts],
+            text=[money(a) for a in amounts],
+            textposition="outside",
+            cliponaxis=False,
+            increasing={"marker": {"color": VERMILLION}},
+            decreasing={"marker": {"color": GREEN}},
+            totals={"marker": {"color": BLUE}},
+            connector={"line": {"color": "#9fb3c8", "dash": "dot"}},
+            hovertemplate=[says["total"], *[says["part"]] * len(PARTS), says["total"]],
+        )
+    )
+    fig.update_layout(_layout(380, showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40}))
+    fig.update_yaxes(title_text=cur, tickformat=",.0f", automargin=True)
+    fig.update_xaxes(type="category", automargin=True)  # a month label is a bar's name, not a date
+    return fig
+
+
 def chart(view: PackView, cur: str) -> Any | None:
     """The view's figure, or None (a view with no chart, left out, or with no rows)."""
     if view.omitted or not view.rows:
         return None
     # the currency code comes from the data and lands in hover templates and axis titles, which plotly
     # reads as its little HTML: escaped like every label
-    cur = _label(cur)
+    currency, cur = cur, _label(cur)
     if view.key in RANKINGS:
         return _ranking(view, RANKINGS[view.key], cur)
     drawn = {
@@ -336,5 +369,6 @@ def chart(view: PackView, cur: str) -> Any | None:
         "token-type": lambda: _donut(view, cur),
         "coverage": lambda: _coverage(view),
         "reconciliation": lambda: _waterfall(view, cur),
+        "change": lambda: _change(view, cur, currency),
     }.get(view.key)
     return drawn() if drawn is not None else None

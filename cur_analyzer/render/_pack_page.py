@@ -134,7 +134,7 @@ def _placed_chart(view: PackView, cur: str) -> dict[str, Any] | None:
 
 def section(view: PackView, number: int, cur: str) -> dict[str, Any]:
     words = words_of(view)
-    section: dict[str, Any] = {"view": view, "words": words, "number": number, "chart": None}
+    section: dict[str, Any] = {"view": view, "words": words, "number": number, "chart": None, "more": []}
     if words.omitted is not None:
         return section
     if view.key == "notes":
@@ -143,4 +143,8 @@ def section(view: PackView, number: int, cur: str) -> dict[str, Any]:
     section["chart"] = _placed_chart(view, cur)
     section["table"] = _table(view, words) if view.rows else None
     section["side"] = view.key in SIDE_BY_SIDE and section["chart"] is not None
+    section["more"] = [
+        {"title": more_words.title, "table": _table(more, more_words)}
+        for more, more_words in ((more, words_of(more)) for more in view.more)
+    ]
     return section

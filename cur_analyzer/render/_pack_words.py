@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cur_analyzer.render._places import shown_money
 from cur_analyzer.reports.monthly import Phrase
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def _environment() -> Environment:
 
     env = Environment(autoescape=False, undefined=StrictUndefined)
     env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["money"] = shown_money  # at the places in force, as the tables show money
     return env
 
 

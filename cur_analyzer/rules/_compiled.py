@@ -18,12 +18,14 @@ __all__ = ["RuleDimension", "Rules", "Source"]
 class Source:
     """One compiled source of a dimension."""
 
-    kind: str  # one of TAG_SOURCES, "account_map", "principal_pattern"
+    kind: str  # one of TAG_SOURCES, "account_map", "principal_pattern", "request_metadata"
     via: str  # what ``attributed_via`` says when this source decides
     lookup: tuple[str, str] | None = None  # (unified tags key, resource_tags key) for tag sources
     accounts: Mapping[str, str] | None = None
     #: (compiled: ``re`` for a glob, RE2 for a regex, is a glob, value, via) in file order
     patterns: tuple[tuple[Any, bool, str, str], ...] = ()
+    #: the requestMetadata key a ``request_metadata`` source reads (only log records carry it)
+    metadata_key: str | None = None
 
     def match_principal(self, arn: str | None) -> tuple[str, str] | None:
         """A glob matches the whole ARN or its resource part (after the fifth ``:``, e.g.

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, validate_tag_key
+from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, validate_metadata_key, validate_tag_key
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.rules._patterns import compile_regex
 
@@ -40,6 +40,7 @@ __all__ = [
     "PoolSpec",
     "PrincipalPattern",
     "PrincipalPatternSource",
+    "RequestMetadataSource",
     "RulesError",
     "RulesFile",
     "SharedCostRule",
@@ -143,7 +144,26 @@ class PrincipalPatternSource(_Model):
     patterns: list[PrincipalPattern] = Field(min_length=1)
 
 
-SourceSpec = Annotated[TagSource | AccountMapSource | PrincipalPatternSource, Field(discriminator="source")]
+def _metadata_key(value: str) -> str:
+    try:
+        return validate_metadata_key(value)
+    except UserInputError as e:
+        raise ValueError(str(e)) from None
+
+
+class RequestMetadataSource(_Model):
+    """What the call sent under ``key`` in its requestMetadata (the X-Amzn-Bedrock-Request-Metadata header,
+    Converse's requestMetadata). Only the invocation logs carry it: the allocation reads it per record; on a
+    billing line it has no value, and the next source decides."""
+
+    source: Literal["request_metadata"]
+    key: Annotated[str, AfterValidator(_metadata_key)]
+
+
+SourceSpec = Annotated[
+    TagSource | AccountMapSource | PrincipalPatternSource | RequestMetadataSource,
+    Field(discriminator="source"),
+]
 
 
 class DimensionSpec(_Model):

@@ -40,6 +40,7 @@ _TOGGLES = {
     "region": "by_region",
     "usage_type": "by_usage_type",
     "product_name": "by_product_name",
+    "pricing_unit": "by_pricing_unit",
     "usage_date": "by_day",
 }
 
@@ -119,11 +120,18 @@ class LinePlan:
         return params
 
     def params(
-        self, month: str, service: str, cost_basis: str = "unblended", *, by_day: bool = False
+        self,
+        month: str,
+        service: str,
+        cost_basis: str = "unblended",
+        *,
+        by_day: bool = False,
+        pricing_unit: bool = False,
     ) -> dict[str, Any]:
         """``attribution_lines.sql``'s parameters; ``by_day`` keeps the usage day though no dimension is
-        a day (a daily trend)."""
+        a day (a daily trend), ``pricing_unit`` the unit of the usage amount (what counts tokens)."""
         read = self.columns | ({"usage_date"} if by_day else set())
+        read |= {"pricing_unit"} if pricing_unit else set()
         toggles = {toggle: column in read for column, toggle in _TOGGLES.items()}
         return toggles | self.slot_params() | {"cost_basis": cost_basis, "month": month, "service": service}
 
@@ -151,6 +159,8 @@ class LinePlan:
     def resolve_rules(self, dim: RuleDimension, rec: Mapping[str, Any]) -> tuple[str | None, str]:
         """The first non-empty source of a rules dimension for one row: (value, attributed_via)."""
         for src in dim.sources:
+            if src.metadata_key is not None:
+                continue  # a billing line carries no request metadata: the next source decides
             if src.lookup is not None:
                 if src.kind == "aip_tag" and not self._is_aip(rec):
                     continue

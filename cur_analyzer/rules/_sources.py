@@ -11,7 +11,13 @@ from typing import Any
 
 from cur_analyzer.attribution import resource_tags_key
 from cur_analyzer.rules._compiled import Source
-from cur_analyzer.rules._model import ACCOUNT_ID_RE, AccountMapSource, RulesError, TagSource
+from cur_analyzer.rules._model import (
+    ACCOUNT_ID_RE,
+    AccountMapSource,
+    RequestMetadataSource,
+    RulesError,
+    TagSource,
+)
 from cur_analyzer.rules._patterns import compile_glob, compile_regex
 from cur_analyzer.setting_files import ACCOUNT_MAP_MAX_BYTES, read_setting_file
 from cur_analyzer.text import shown
@@ -60,6 +66,8 @@ def compile_source(spec: Any, base: Path) -> Source:
     relative to). Public so other reports can build a dimension without a rules file."""
     if isinstance(spec, TagSource):
         return Source(spec.source, f"{spec.source}:{spec.key}", lookup=_tag_lookup(spec.source, spec.key))
+    if isinstance(spec, RequestMetadataSource):
+        return Source("request_metadata", f"request_metadata:{spec.key}", metadata_key=spec.key)
     if isinstance(spec, AccountMapSource):
         if spec.file is not None:
             path = spec.file if spec.file.is_absolute() else base / spec.file

@@ -5,34 +5,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cur_analyzer.attribution import REQUEST_METADATA, request_metadata_key
+from cur_analyzer.attribution import REQUEST_METADATA
 from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.engines import Engine, query_batches
-from cur_analyzer.errors import UserInputError
 from cur_analyzer.granularity import Granularity, granularity_of
 from cur_analyzer.reports._lines import month_is_final
+from cur_analyzer.reports.allocate._dims import MIXED, plan_by
 from cur_analyzer.reports.allocate._entries import entries_of, entry_quanta, meet, unlogged_reason
 from cur_analyzer.reports.allocate._ledger import LedgerParts, entry_fields, ledger_rows
-from cur_analyzer.reports.allocate._model import BY_DIMS, METADATA_SLOTS, Allocation, sum_by_key
+from cur_analyzer.reports.allocate._model import METADATA_SLOTS, Allocation, sum_by_key
 from cur_analyzer.reports.allocate._records import Records, read_records
 from cur_analyzer.reports.allocate._split import split_sorted_quanta
 from cur_analyzer.reports.chargeback import check_month
 from cur_analyzer.reports.estimate import LogWindow, malformed_note
 from cur_analyzer.reports.reconcile._buckets import _billed_buckets
 from cur_analyzer.reports.reconcile._model import Bucket
-from cur_analyzer.rules import LinePlan
+from cur_analyzer.rules import LinePlan, Rules
 
 #: the period word each grain cuts the logs by, as athena/allocate_records.sql takes it
 _LOG_GRAIN = {Granularity.HOURLY: "hour", Granularity.DAILY: "day", Granularity.MONTHLY: "month"}
 
 
 def build_allocation(
-    engine: Engine, month: str, by: Sequence[str] = ("principal",), profiles: ProfileMap | None = None
+    engine: Engine,
+    month: str,
+    by: Sequence[str] = ("principal",),
+    profiles: ProfileMap | None = None,
+    rules: Rules | None = None,
 ) -> Allocation:
-    dims = _parse_by(by or ("principal",))
+    by_plan = plan_by(by or ("principal",), rules)
     check_month(engine, month)
     window = LogWindow(month).params
-    plan = LinePlan([], None)
+    plan = LinePlan(by_plan.bill_dims, by_plan.rules)
     billed = engine.query(
         "reconcile_billed",
         plan.slot_params()
@@ -44,12 +48,11 @@ def build_allocation(
     buckets: dict[tuple, Bucket] = {}
     _billed_buckets(billed, plan, buckets, notes, _bucket_period(grain))
     entries = entries_of(list(buckets.values()))
-    metadata = {d: key for d in dims if (key := request_metadata_key(d))}
     slots = {f"meta{i}_key": None for i in range(1, METADATA_SLOTS + 1)}
-    slots |= {f"meta{i}_key": key for i, key in enumerate(metadata.values(), start=1)}
+    slots |= {f"meta{i}_key": key for i, key in enumerate(by_plan.metadata_keys, start=1)}
     records = read_records(
         query_batches(engine, "allocate_records", {"bucket_grain": _LOG_GRAIN[grain]} | slots | window),
-        {d: f"meta{i}" for i, d in enumerate(metadata, start=1)},
+        {f"{REQUEST_METADATA}{key}": f"meta{i}" for i, key in enumerate(by_plan.metadata_keys, start=1)},
     )
     pairs, facts = meet(entries, records, profiles)
     quanta = entry_quanta(entries)
@@ -58,16 +61,28 @@ def build_allocation(
     rows = ledger_rows(pairs, shares, quanta, reasons)
     day_of = (lambda p: p[:7]) if grain is Granularity.MONTHLY else (lambda p: p[:10])
     fields = [entry_fields(e, day_of) for e in entries]
+    tags = [{d.spec: bucket_value(e.bucket, d.spec) for d in by_plan.bill_dims} for e in entries]
     notes += _notes(engine, month, billed, records, pairs.unbilled_records, grain)
+    if any(MIXED in t.values() for t in tags):
+        notes.append(
+            f"'{MIXED}': the billed lines of one bucket (hour, caller, model, meter) carry different values, "
+            "and the invocation logs cannot tell which call was which"
+        )
     return Allocation(
         month,
-        dims,
-        LedgerParts(rows, fields, records),
+        by_plan.dims,
+        LedgerParts(rows, fields, records, tags, by_plan.steps),
         sum_by_key((e.bucket.currency, e.cost) for e in entries),
         sum_by_key((reasons[i], entries[i].cost) for i in pairs.unlogged),
         notes + engine.notes,
         grain,
     )
+
+
+def bucket_value(bucket: Bucket, spec: str) -> str | None:
+    """A tag's or rules dimension's value on a bucket's billed lines: the one value, MIXED, or None."""
+    values = bucket.tags.get(spec) or set()
+    return next(iter(values)) if len(values) == 1 else (MIXED if values else None)
 
 
 def _bucket_period(grain: Granularity):
@@ -98,19 +113,3 @@ def _notes(engine, month, billed, records: Records, unbilled: int, grain: Granul
         "its records by tokens, exactly: the largest remainders get the last 0.0000000001"
     )
     return notes
-
-
-def _parse_by(by: Sequence[str]) -> tuple[str, ...]:
-    for spec in by:
-        if spec not in BY_DIMS and request_metadata_key(spec) is None:
-            raise UserInputError(
-                f"allocate cannot group by {spec!r}; it groups by {', '.join(BY_DIMS)} and "
-                f"{REQUEST_METADATA}<key>",
-                option="by",
-            )
-    dims = tuple(dict.fromkeys(by))
-    if sum(1 for d in dims if d.startswith(REQUEST_METADATA)) > METADATA_SLOTS:
-        raise UserInputError(
-            f"allocate groups by at most {METADATA_SLOTS} request metadata keys at once", option="by"
-        )
-    return dims

@@ -4,13 +4,13 @@ grouped by what the user asked. Per-row work is numpy over codes; Python only se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from cur_analyzer.attribution import UNALLOCATED
+from cur_analyzer.attribution import REQUEST_METADATA, UNALLOCATED
 from cur_analyzer.bedrock.principals import principal_key
 from cur_analyzer.reports.allocate._entries import Entry, Pairs
 from cur_analyzer.reports.allocate._model import LEDGER_COLUMNS
@@ -70,6 +70,10 @@ class LedgerParts:
     rows: Rows
     fields: list[dict[str, str]]
     records: Records
+    #: per entry, the value of each tag or rules dimension its billed lines carry (``_dims``)
+    tags: list[dict[str, str | None]] = field(default_factory=list)
+    #: per dimension told from the bill's tags or the request metadata, its steps (``_dims.ByPlan.steps``)
+    steps: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -79,7 +83,33 @@ class LedgerParts:
         return ledger_table(self.rows, self.fields, self.records)
 
     def grouped(self, by: Sequence[str]) -> list[dict[str, Any]]:
-        return grouped(self.rows, self.fields, self.records, by)
+        row_dims = {d: self._row_values(d) for d in by if d in self.steps or d == "request"}
+        return grouped(self.rows, self.fields, self.records, by, row_dims)
+
+    def _row_values(self, dim: str) -> tuple[np.ndarray, list | pa.Array]:
+        """Per ledger row the index of its value of ``dim`` (-1: none), and the values: the request id, or
+        the first of the dimension's steps that has a value (the bucket's tag, the record's metadata)."""
+        logged = self.rows.record >= 0
+        at = np.maximum(self.rows.record, 0)
+        if dim == "request":
+            return np.where(logged, self.records.request_code[at], -1), self.records.request_ids
+        values: list[str] = []
+        index: dict[str, int] = {}
+        code = np.full(len(self.rows.entry), -1, dtype=np.int64)
+        for kind, what in self.steps[dim]:
+            if kind == "bill":
+                found = [t.get(what) for t in self.tags]
+                candidate = _indexed(found, index, values)[self.rows.entry]
+            else:
+                record_code, names = self.records.record_dims[f"{REQUEST_METADATA}{what}"]
+                remap = _indexed(names.to_pylist(), index, values)
+                taken = np.where(logged, record_code[at], -1)
+                candidate = np.where(taken >= 0, remap[np.maximum(taken, 0)] if len(remap) else -1, -1)
+            code = np.where(code < 0, candidate, code)
+        if any(kind == "bill" for kind, _what in self.steps[dim]):
+            # a tag or rules dimension no source gives a value is Unallocated, as in the chargeback
+            code[code < 0] = int(_indexed([UNALLOCATED], index, values)[0])
+        return code, values
 
 
 def ledger_table(rows: Rows, fields: list[dict[str, str]], records: Records) -> pa.Table:
@@ -122,22 +152,37 @@ def _decimal(quanta: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.decimal128(38, 10), len(low), [None, pa.py_buffer(wide.tobytes())])
 
 
+def _indexed(found: list[str | None], index: dict[str, int], values: list[str]) -> np.ndarray:
+    """Each value's index in ``values`` (added there when new), -1 for None."""
+    out = np.full(len(found), -1, dtype=np.int64)
+    for i, v in enumerate(found):
+        if v is not None:
+            out[i] = index.setdefault(v, len(values))
+            if out[i] == len(values):
+                values.append(v)
+    return out
+
+
 def grouped(
-    rows: Rows, fields: list[dict[str, str]], records: Records, by: Sequence[str]
+    rows: Rows,
+    fields: list[dict[str, str]],
+    records: Records,
+    by: Sequence[str],
+    row_dims: dict[str, tuple[np.ndarray, list | pa.Array]],
 ) -> list[dict[str, Any]]:
     """The ledger summed per value of ``by``, method, reason and currency, largest cost first. A dimension
-    of the bill's bucket is told per entry (a few thousand, in Python); one of the record (its request id,
-    its request metadata) per ledger row, as codes; an unlogged row has none (None)."""
-    record_dims = [d for d in by if d in records.record_dims]
-    entry_dims = [d for d in by if d not in records.record_dims]
+    of the bill's bucket is told per entry (a few thousand, in Python); the others (``row_dims``: the
+    request id, request metadata, tags and rules dimensions) per ledger row, as codes; None where a row
+    has no value."""
+    record_dims = [d for d in by if d in row_dims]
+    entry_dims = [d for d in by if d not in row_dims]
     keys, entry_group = _entry_groups(rows, fields, entry_dims)
     group = entry_group[rows.entry] if len(rows.entry) else np.zeros(0, dtype=np.int64)
     parts: list[tuple[int, ...]] = [(g,) for g in range(len(keys))]
     logged = rows.record >= 0
     at = np.maximum(rows.record, 0)
     for d in record_dims:
-        codes = records.record_dims[d][0]
-        group, parts = _refine(group, np.where(logged, codes[at], -1), parts)
+        group, parts = _refine(group, row_dims[d][0], parts)
     size = len(parts)
     cost = sum_by(group, rows.quanta, size, dtype=rows.quanta.dtype)
     tokens = sum_by(group, rows.tokens, size)
@@ -145,7 +190,7 @@ def grouped(
     request = np.where(logged, records.request_code[at], -1)
     counted, _ = distinct(group[request >= 0] * width + request[request >= 0])
     record_count = np.bincount(counted // width, minlength=size)
-    names = {d: records.record_dims[d][1].to_pylist() for d in record_dims}
+    names = {d: v if isinstance(v := row_dims[d][1], list) else v.to_pylist() for d in record_dims}
     out = []
     for g, (entry_key, *codes) in enumerate(parts):
         values = dict(zip(entry_dims, keys[entry_key][: len(entry_dims)], strict=True))

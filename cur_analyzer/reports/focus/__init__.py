@@ -1,4 +1,6 @@
-"""The FOCUS 1.2 export model: a month's Amazon Bedrock lines as FOCUS rows, with the attribution in Tags.
+"""The FOCUS export model (1.2, the default, or 1.3): a month's Amazon Bedrock lines as FOCUS rows, with
+the attribution in Tags; in 1.3 with the allocation ledger, each usage line split down to the invocation-log
+records behind it (``_allocated``: how allocated charges link to their origin line and sum to it).
 
 One FOCUS row per CUR line (usage and adjustments alike, nothing aggregated), so ``BilledCost`` sums to
 the month's Bedrock bill exactly. Built from the rows of ``athena/focus_lines.sql`` (whichever engine ran
@@ -25,14 +27,15 @@ Mapping decisions (FOCUS 1.2 wording in quotes):
   as ``x_`` keys: ``x_principal``, ``x_principal_kind``, ``x_team``, ``x_team_source`` (which source decided:
   ``aip_tag:team``, ``principal_tag:team``, a rules file's ``attributed_via``...), one ``x_<dim>`` /
   ``x_<dim>_source`` pair per other rules-file dimension, and ``x_usage_type``, ``x_model``, ``x_meter``,
-  ``x_tier``, ``x_scope``. Shared-cost splits are not applied: a FOCUS row is one bill line, and FOCUS 1.2
-  has no allocation columns; ``x_team`` is the line's own value (``Unallocated`` when no source has one).
+  ``x_tier``, ``x_scope``. Shared-cost splits are not applied: a FOCUS row is one bill line (or in 1.3
+  one allocated charge of it); ``x_team`` is the line's own value (``Unallocated`` when no source has one).
 * Bedrock has no commitment discounts or capacity reservations: those columns are null. FOCUS 1.2 has no
-  ``HostProviderName`` / ``ServiceProviderName`` (FOCUS 1.3 adds them); ``ProviderName`` and
+  ``HostProviderName`` / ``ServiceProviderName`` (FOCUS 1.3 adds them, "AWS" both); ``ProviderName`` and
   ``PublisherName`` and ``InvoiceIssuerName`` are "AWS" (an issuer other than the provider means "paid to a
   third party", where FOCUS wants BilledCost 0); the legal invoicing entity is in ``x_InvoicingEntity``.
 """
 
+from cur_analyzer.reports.focus._allocated import SPLIT_LINE_TYPES, SUMMABLE_COLUMNS
 from cur_analyzer.reports.focus._build import DEFAULT_TEAM_SOURCES, TEAM_DIMENSION, build_focus_export
 from cur_analyzer.reports.focus._columns import (
     ALL_COLUMNS,
@@ -45,8 +48,10 @@ from cur_analyzer.reports.focus._columns import (
     DECIMAL,
     DECIMAL_COLUMNS,
     EXTRA_COLUMNS,
+    FOCUS_13_NEW_COLUMNS,
     FOCUS_COLUMNS,
     FOCUS_VERSION,
+    FOCUS_VERSIONS,
     JSON,
     PRICING_CATEGORIES,
     PROVIDER,
@@ -55,6 +60,8 @@ from cur_analyzer.reports.focus._columns import (
     SERVICE_SUBCATEGORY,
     STRING,
     SUB_ACCOUNT_TYPE,
+    check_version,
+    columns_of,
 )
 from cur_analyzer.reports.focus._model import FocusExport
 from cur_analyzer.reports.focus._values import (
@@ -83,8 +90,10 @@ __all__ = [
     "DEFAULT_TEAM_SOURCES",
     "EFFECTIVE_COST_BASIS",
     "EXTRA_COLUMNS",
+    "FOCUS_13_NEW_COLUMNS",
     "FOCUS_COLUMNS",
     "FOCUS_VERSION",
+    "FOCUS_VERSIONS",
     "JSON",
     "MONEY_QUANTUM",
     "PRICING_CATEGORIES",
@@ -92,8 +101,10 @@ __all__ = [
     "SERVICE_CATEGORY",
     "SERVICE_NAME",
     "SERVICE_SUBCATEGORY",
+    "SPLIT_LINE_TYPES",
     "STRING",
     "SUB_ACCOUNT_TYPE",
+    "SUMMABLE_COLUMNS",
     "TEAM_DIMENSION",
     "ZERO",
     "FocusExport",
@@ -101,6 +112,8 @@ __all__ = [
     "build_focus_export",
     "charge_category",
     "charge_frequency",
+    "check_version",
+    "columns_of",
     "focus_tags",
     "focus_unit",
     "summary",

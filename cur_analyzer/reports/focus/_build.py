@@ -1,5 +1,6 @@
 """Building the export: the rules in force (plus the built-in ``team`` sources), one ``focus_lines.sql``
-query, each usage line's attribution resolved once per distinct key, the rows, and the notes."""
+query, each usage line's attribution resolved once per distinct key, the rows, and the notes; for FOCUS
+1.3 the columns it adds and, given the allocation ledger, the usage lines split down to the records."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import USAGE_LINE_TYPES
 from cur_analyzer.engines import Engine
+from cur_analyzer.reports.focus._allocated import as_13, split_rows
+from cur_analyzer.reports.focus._columns import FOCUS_VERSION, check_version
 from cur_analyzer.reports.focus._model import FocusExport
 from cur_analyzer.reports.focus._row import focus_row
 from cur_analyzer.reports.focus._values import EFFECTIVE_COST_BASIS
 
 if TYPE_CHECKING:
     from cur_analyzer.attribution import Dimension
+    from cur_analyzer.reports.allocate import Allocation
     from cur_analyzer.rules import LinePlan, Rules
 
 #: The dimension whose value and provenance go in ``x_team`` / ``x_team_source``.
@@ -43,14 +47,22 @@ def _rules_with_team(rules: Rules | None, team_dimension: str) -> Rules:
 
 
 def build_focus_export(
-    engine: Engine, month: str, rules: Rules | None = None, team_dimension: str = TEAM_DIMENSION
+    engine: Engine,
+    month: str,
+    rules: Rules | None = None,
+    team_dimension: str = TEAM_DIMENSION,
+    *,
+    version: str = FOCUS_VERSION,
+    allocation: Allocation | None = None,
 ) -> FocusExport:
-    """Every Amazon Bedrock line of ``month`` as a FOCUS 1.2 row (see the package docstring)."""
+    """Every Amazon Bedrock line of ``month`` as a FOCUS row of ``version`` (see the package docstring);
+    with ``allocation`` (FOCUS 1.3 only) each usage line its ledger splits becomes its allocated charges."""
     from cur_analyzer.attribution import parse_dimension
     from cur_analyzer.reports._lines import month_is_final
     from cur_analyzer.reports.chargeback import check_month
     from cur_analyzer.rules import LinePlan
 
+    check_version(version, split=allocation is not None)
     check_month(engine, month)
     caps = engine.capabilities()
     rule_set = _rules_with_team(rules, team_dimension)
@@ -74,6 +86,11 @@ def build_focus_export(
     final = month_is_final(engine, month, len(records), sum(1 for r in records if r["invoice_id"]))
     if not final:
         notes.append(f"{month} is not final (no invoice id yet): InvoiceId is null and figures will change")
+    if version == "1.3":
+        rows = [as_13(r) for r in rows]
+    if allocation is not None:
+        rows, split_notes = split_rows(rows, records, allocation.ledger)
+        notes += split_notes + [f"allocation: {n}" for n in allocation.notes]
     team = rule_set.dimensions[team_dimension]
     return FocusExport(
         month,
@@ -82,6 +99,7 @@ def build_focus_export(
         tuple(s.via for s in team.sources),
         tuple(n for n in names if n != team_dimension),
         notes + engine.notes,
+        version,
     )
 
 

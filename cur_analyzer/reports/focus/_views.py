@@ -8,8 +8,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.reports.focus._columns import (
-    ALL_COLUMNS,
-    COLUMN_NAMES,
     DATETIME,
     DATETIME_COLUMNS,
     DECIMAL,
@@ -17,6 +15,7 @@ from cur_analyzer.reports.focus._columns import (
     FOCUS_VERSION,
     JSON,
     STRING,
+    columns_of,
 )
 from cur_analyzer.reports.focus._values import money
 
@@ -37,15 +36,14 @@ def _utc_text(value: Any) -> Any:
 
 
 def _text_rows(export: FocusExport) -> list[dict[str, Any]]:
-    return [
-        {c: (_utc_text(r[c]) if c in DATETIME_COLUMNS else r[c]) for c in COLUMN_NAMES} for r in export.rows
-    ]
+    names = export.column_names
+    return [{c: (_utc_text(r[c]) if c in DATETIME_COLUMNS else r[c]) for c in names} for r in export.rows]
 
 
 def summary(export: FocusExport) -> dict[str, Any]:
     return {
         "report": "focus",
-        "focus_version": FOCUS_VERSION,
+        "focus_version": export.version,
         "month": export.month,
         "final": export.final,
         "rows_count": len(export.rows),
@@ -62,23 +60,24 @@ def tabular(export: FocusExport) -> Tabular:
     from cur_analyzer.reports._view import Tabular
 
     rows = _text_rows(export)
+    names = list(export.column_names)
     return Tabular(
-        title=f"FOCUS {FOCUS_VERSION} export {export.month} (Amazon Bedrock)",
-        columns=list(COLUMN_NAMES),
+        title=f"FOCUS {export.version} export {export.month} (Amazon Bedrock)",
+        columns=names,
         rows=rows,
         money_columns=DECIMAL_COLUMNS,
         footer=export.notes,
-        document={**summary(export), "columns": list(COLUMN_NAMES), "rows": rows},
+        document={**summary(export), "columns": names, "rows": rows},
     )
 
 
-def arrow_schema() -> pa.Schema:
-    """FOCUS 1.2 types in Arrow: Decimal as decimal128(38,10), DateTime as UTC timestamps, the rest text."""
+def arrow_schema(version: str = FOCUS_VERSION) -> pa.Schema:
+    """FOCUS types in Arrow: Decimal as decimal128(38,10), DateTime as UTC timestamps, the rest text."""
     import pyarrow as pa
 
     types = {STRING: pa.string(), JSON: pa.string(), DECIMAL: pa.decimal128(38, 10)}
     types[DATETIME] = pa.timestamp("us", tz="UTC")
-    return pa.schema([pa.field(name, types[kind]) for name, kind in ALL_COLUMNS])
+    return pa.schema([pa.field(name, types[kind]) for name, kind in columns_of(version)])
 
 
 def to_arrow(export: FocusExport) -> pa.Table:
@@ -87,7 +86,7 @@ def to_arrow(export: FocusExport) -> pa.Table:
 
     from cur_analyzer.reports._view import json_default
 
-    schema = arrow_schema()
+    schema = arrow_schema(export.version)
     columns = []
     for f in schema:
         values = [r[f.name] for r in export.rows]
@@ -97,7 +96,7 @@ def to_arrow(export: FocusExport) -> pa.Table:
     table = pa.Table.from_arrays(columns, schema=schema)
     return table.replace_schema_metadata(
         {
-            "focus_version": FOCUS_VERSION,
+            "focus_version": export.version,
             "cur_analyzer.report": json.dumps(summary(export), default=json_default),
         }
     )

@@ -4,9 +4,10 @@ One ``attribution_lines.sql`` read (``reports._lines.MonthLines``) at the grain 
 chargeback by team, principal, model and token type (and by each other budgeted dimension of the rules
 file), the budgets, the daily trend (a sentence instead on a monthly export, which has no days), the
 rules coverage of the required keys and whether the month is final are all grouped from it.
-``build_coverage`` (its tag sources), ``build_reconciliation`` by day when invocation logs are given, and
-``run_checks`` for the data-quality summary run their own queries. No SQL or money maths of its own beyond
-grouping the rows they return.
+``build_coverage`` (its tag sources), ``build_reconciliation`` by day when invocation logs are given,
+``run_checks`` for the data-quality summary, ``build_explain`` (why the bill changed since the previous month,
+per team: ``_change``) and ``build_allocation`` (by role, application and end user, with logs) run their own
+queries. No SQL or money maths of its own beyond grouping the rows they return.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cur_analyzer.attribution import Dimension, parse_dimension, validate_month
 from cur_analyzer.engines import Engine
 from cur_analyzer.granularity import no_days
 from cur_analyzer.reports._lines import DailyUsage, MonthLines
+from cur_analyzer.reports.monthly._change import allocate, explain_change, previous_month, team_dimension
 from cur_analyzer.reports.monthly._model import (
     DEFAULT_REQUIRE,
     SPEND_CUTS,
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
     from cur_analyzer.bedrock.models import ProfileMap
     from cur_analyzer.bedrock.pricing import PriceTable
     from cur_analyzer.checks import CheckReport
+    from cur_analyzer.reports.allocate import Allocation
     from cur_analyzer.reports.chargeback import Chargeback
+    from cur_analyzer.reports.explain import Explanation
     from cur_analyzer.reports.reconcile import Reconciliation
     from cur_analyzer.rules import Rules
 
@@ -92,12 +96,32 @@ class _Build:
 
 def _team_dimension(build: _Build) -> str:
     """The rules file's ``team`` dimension, else the principal tag (and a note saying why)."""
-    rules = build.rules
-    if rules is not None and "team" in rules.dimensions:
-        return "team"
-    why = "no_rules" if rules is None else "no_team_dimension"
-    build.notes.add("report", [Phrase("notes.team_from_principal_tag", {"why": why})])
-    return "iamPrincipal/team"
+    dim = team_dimension(build.rules)
+    if dim != "team":
+        why = "no_rules" if build.rules is None else "no_team_dimension"
+        build.notes.add("report", [Phrase("notes.team_from_principal_tag", {"why": why})])
+    return dim
+
+
+def _change(build: _Build) -> Explanation | None:
+    """Why the bill changed since the previous month, per team, or why that is not told."""
+    build.step(f"why the bill changed since {previous_month(build.month)}")
+    change = explain_change(build.engine, build.month, build.service, build.cost_basis, build.rules)
+    if isinstance(change, Phrase):
+        build.omitted["change"] = change
+        return None
+    build.notes.add("change since the month before", change.notes)
+    return change
+
+
+def _allocation(build: _Build, logs: bool, profiles: ProfileMap | None) -> Allocation | None:
+    if not logs:
+        build.omitted["allocation"] = Phrase("allocation.omitted.no_logs")
+        return None
+    build.step("allocation to the invocation-log records")
+    allocation = allocate(build.engine, build.month, profiles)
+    build.notes.add("allocation", allocation.notes)
+    return allocation
 
 
 def _spend_cuts(build: _Build, lines: MonthLines, team_dim: str) -> dict[str, Chargeback]:
@@ -193,11 +217,12 @@ def build_monthly(
     generated_at: dt.datetime | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> MonthlyReport:
-    """The month's pack. ``logs``: invocation logs are available to the engine (adds the reconciliation
-    and the daily estimate); ``rules``: team from its ``team`` dimension, budgets from its budgets;
-    ``service`` and ``cost_basis``: the lines and cost every cut, the coverage and the checks read; ``top``:
-    the untagged offenders listed per key and kind; ``checks``: the month's data checks when they already
-    ran (with the same suites and service), else they run here."""
+    """The month's pack. ``logs``: invocation logs are available to the engine (adds the reconciliation,
+    the daily estimate and the allocation); ``rules``: team from its ``team`` dimension, budgets from its
+    budgets; ``service`` and ``cost_basis``: the lines and cost every cut, the coverage, the checks and the
+    change since the previous month read; ``top``: the untagged offenders listed per key and kind;
+    ``checks``: the month's data checks when they already ran (with the same suites and service), else
+    they run here."""
     from cur_analyzer.checks import run_checks
     from cur_analyzer.reports.chargeback import check_month
     from cur_analyzer.reports.coverage import build_coverage, rules_dimensions
@@ -234,11 +259,13 @@ def build_monthly(
     )
     build.notes.add("coverage", coverage.notes)
 
+    change = _change(build)
     reconciliation = None
     if logs:
         reconciliation = _reconciliation(build, tolerance_pct, prices, profiles)
     else:
         build.omitted["reconciliation"] = Phrase("reconciliation.omitted.no_logs")
+    allocation = _allocation(build, logs, profiles)
     estimated = (
         {r.values["day"]: r.estimated_cost for r in reconciliation.rows}
         if reconciliation is not None and "daily" not in build.omitted
@@ -268,4 +295,6 @@ def build_monthly(
         omitted=build.omitted,
         notes=build.notes.items,
         cost_basis=cost_basis,
+        change=change,
+        allocation=allocation,
     )

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cur_analyzer.checks import CheckReport
+    from cur_analyzer.reports.allocate import Allocation
     from cur_analyzer.reports.chargeback import AdjustmentRow, Chargeback
     from cur_analyzer.reports.coverage import Coverage
+    from cur_analyzer.reports.explain import Explanation
     from cur_analyzer.reports.reconcile import Reconciliation
     from cur_analyzer.rules import BudgetStatus
 
@@ -28,6 +30,7 @@ SPEND_CUTS = ("team", "principal", "model", "token-type")
 SECTIONS = (
     "summary",
     "team",
+    "change",
     "budgets",
     "principal",
     "model",
@@ -36,6 +39,7 @@ SECTIONS = (
     "coverage",
     "untagged",
     "reconciliation",
+    "allocation",
     "checks",
     "notes",
 )
@@ -162,6 +166,10 @@ class MonthlyReport:
     #: own notes are phrases, the other reports' notes their text
     notes: list[tuple[str, str | Phrase]] = field(default_factory=list)
     cost_basis: str = "unblended"
+    #: why the bill changed since the previous month, per team (None when that month is not in the data)
+    change: Explanation | None = None
+    #: the bill allocated to the invocation-log records by role, application and user (with logs only)
+    allocation: Allocation | None = None
 
     @property
     def team(self) -> Spend:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.reports.monthly._model import HUNDRED, ZERO, Phrase
+from cur_analyzer.reports.monthly._more_views import allocation_view, change_view
 
 if TYPE_CHECKING:
     from cur_analyzer.reports.monthly._model import MonthlyReport, Spend
@@ -37,6 +38,9 @@ class PackView:
     footer: list[str | Phrase] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     omitted: Phrase | None = None
+    #: more tables of the same section, each a view of its own words, shown after this one's (the
+    #: allocation by application and by end user, under the allocation by role)
+    more: list[PackView] = field(default_factory=list)
 
 
 def _pct(value: Decimal | None) -> Decimal | None:
@@ -381,6 +385,7 @@ def views(report: MonthlyReport) -> list[PackView]:
     return [
         _summary_view(report),
         _spend_view(report, "team"),
+        change_view(report),
         _budget_view(report),
         _spend_view(report, "principal"),
         _spend_view(report, "model"),
@@ -389,6 +394,7 @@ def views(report: MonthlyReport) -> list[PackView]:
         _coverage_view(report),
         _untagged_view(report),
         _reconciliation_view(report),
+        allocation_view(report),
         _checks_view(report),
         _notes_view(report),
     ]
