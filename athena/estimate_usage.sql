@@ -2,7 +2,9 @@
 -- cur-analyzer prices these rows (tokens x the price table) in Python; calls with no token counts
 -- (e.g. blocked by a guardrail) still count as invocations. A record that cannot be used is counted in
 -- rows of its own, under its malformed_reason (fragments/log_record_problem.sql), with no tokens: never priced.
--- params: dt_from, dt_to, month, by_hour
+-- params: meta_key, dt_from, dt_to, month, by_hour
+--   meta_key        a requestMetadata key whose value the rows are grouped by too (NULL: none; bind NULL,
+--                   not '', and DuckDB never reads the map)
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
 --                   slack after the month, as logs land after the call)
 --   month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
@@ -19,6 +21,7 @@ WITH records AS (
         modelid,
         operation,
         errorcode,
+        element_at(requestmetadata, ?) AS meta,
         input.inputbodyjson AS input_body,
         input.inputtokencount AS input_count,
         input.cachereadinputtokencount AS cache_read_count,
@@ -39,6 +42,8 @@ calls AS (
         IF(malformed_reason IS NULL, modelid) AS model_id,
         IF(malformed_reason IS NULL, operation) AS operation,
         IF(malformed_reason IS NULL, NULLIF(errorcode, '')) AS error_code,
+        -- a blank value says nothing, as a blank tag does
+        IF(malformed_reason IS NULL, NULLIF(trim(meta), '')) AS meta,
         IF(malformed_reason IS NULL, input_body) AS input_body,
         IF(malformed_reason IS NULL, input_count) AS input_count,
         IF(malformed_reason IS NULL, cache_read_count) AS cache_read_count,
@@ -59,6 +64,7 @@ SELECT
     model_id,
     operation,
     error_code,
+    meta,
     -- the service tier a Converse request asked for (flex / priority); standard when absent
     -- (strpos first: parsing every prompt body only to find no tier costs more than the rest of the query;
     -- try: a body that names serviceTier need not be JSON)
@@ -77,4 +83,4 @@ SELECT
     MAX(COALESCE(input_count, 0) + COALESCE(cache_read_count, 0) + COALESCE(cache_write_count, 0)
         + COALESCE(output_count, 0)) AS max_call_tokens
 FROM calls
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12

@@ -245,9 +245,11 @@ class Analyzer:
         *,
         show_prompts: bool = False,
         strict: bool = False,
+        by: Sequence[str] = (),
     ) -> Estimate:
         """From the invocation logs alone. ``show_prompts``: the prompts view shows prompt text;
-        ``strict``: a malformed log line is an error instead of a counted note."""
+        ``strict``: a malformed log line is an error instead of a counted note; ``by``: one
+        ``request-metadata/<key>`` to cut the view by what each call sent under that key."""
         from cur_analyzer.reports.estimate import build_estimate
 
         prices, profiles = self.prices, self.profiles
@@ -259,6 +261,7 @@ class Analyzer:
             profiles,
             show_prompts=show_prompts,
             strict=strict,
+            by=by,
         )
 
     def reconcile(

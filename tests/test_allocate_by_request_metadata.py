@@ -23,7 +23,12 @@ from cur_analyzer.synth import Gaps, generate
 
 MONTH = "2026-10"
 GATEWAY = "role/BedrockGateway"
-LOG_METERS = {"inputTokenCount": "input", "outputTokenCount": "output"}
+LOG_METERS = {
+    "inputTokenCount": "input",
+    "cacheReadInputTokenCount": "cache_read",
+    "cacheWriteInputTokenCount": "cache_write",
+    "outputTokenCount": "output",
+}
 runner = CliRunner()
 
 
@@ -35,23 +40,27 @@ def clean_month(tmp_path_factory) -> Path:
     return out
 
 
-def priced_by_app(folder: Path) -> dict[str | None, Decimal]:
-    """The gateway's calls priced straight from the log files and the price table, per app they sent."""
+def priced_by_app(folder: Path, caller: str = GATEWAY) -> dict[str | None, Decimal]:
+    """The calls of ``caller`` (those whose ARN holds it) priced straight from the log files and the price
+    table, per app they sent."""
     prices, out = PriceTable.load(), defaultdict(Decimal)
+    profiles = ProfileMap.load(folder / "inference-profiles.json")
     for path in (folder / "logs").rglob("*.json.gz"):
         for line in gzip.decompress(path.read_bytes()).splitlines():
             r = json.loads(line)
             if (
-                GATEWAY not in r["identity"]["arn"]
+                caller not in r["identity"]["arn"]
                 or r.get("errorCode")
                 or not r["timestamp"].startswith(MONTH)
             ):
                 continue
             body = r["input"].get("inputBodyJson") or {}
             tier = (body.get("serviceTier") or {}).get("type", "standard")
-            resolved = resolve(r["modelId"])
+            resolved = resolve(r["modelId"], profiles)
             for field, meter in LOG_METERS.items():
-                n = (r["input"] if meter == "input" else r["output"]).get(field, 0)
+                n = (r["output"] if meter == "output" else r["input"]).get(field, 0)
+                if not n:
+                    continue
                 cost = prices.cost(
                     n, resolved.model.price_key, r["region"], meter, tier, resolved.scope, r["timestamp"][:10]
                 )

@@ -44,10 +44,22 @@ FailOnMismatchOpt = Annotated[
 ]
 
 
+EstimateByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        "-b",
+        help="What to break the spend down by, repeatable: request-metadata/<key>, what each call sent "
+        "under that requestMetadata key (one key; the spend, models, spenders, daily and hourly views).",
+    ),
+]
+
+
 @command
 def estimate(
     month: MonthOpt,
     view: ViewOpt = EstimateView.SPEND,
+    by: EstimateByOpt = None,
     logs: LogsOpt = None,
     prices: PricesOpt = None,
     profiles: ProfilesOpt = None,
@@ -68,7 +80,7 @@ def estimate(
         analyzer = open_analyzer(
             logs=logs, engine=engine, prices=prices, profiles=profiles, on_progress=update
         )
-        report = analyzer.estimate(month, view, show_prompts=show_prompts, strict=strict)
+        report = analyzer.estimate(month, view, show_prompts=show_prompts, strict=strict, by=by or ())
     render(tabular(report), fmt, output, precision)
 
 

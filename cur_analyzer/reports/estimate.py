@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.attribution import validate_month
+from cur_analyzer.attribution import REQUEST_METADATA, request_metadata_key, validate_month
 from cur_analyzer.bedrock.models import ProfileMap, Resolved, resolve
 from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
 from cur_analyzer.choices import EstimateView
@@ -87,6 +87,7 @@ class PricedBucket:
     resolved: Resolved
     costs: dict[str, Decimal]  # meter -> cost, for priced meters
     unpriced_reason: str | None = None
+    meta: str | None = None  # the value the calls sent under the request metadata key asked for
 
     @property
     def model(self) -> str:
@@ -156,6 +157,7 @@ def price_buckets(
                 resolved=resolved,
                 costs=costs,
                 unpriced_reason=reason,
+                meta=r.get("meta"),
             )
         )
     return out
@@ -264,12 +266,14 @@ def build_estimate(
     waste_min_input: int = 10_000,
     waste_max_output: int = 100,
     strict: bool = False,
+    by: Sequence[str] = (),
 ) -> Estimate:
     validate_month(month)
     if view not in VIEWS:
         raise UserInputError(
             f"the estimate view must be one of {', '.join(VIEWS)} (got {view!r})", option="view"
         )
+    meta_dim = _metadata_dimension(by, view)
     prices = prices or PriceTable.load()
     window = LogWindow(month, by_hour=view == "hourly").params
     health = log_health(engine.query("log_health", {k: window[k] for k in ("dt_from", "dt_to", "month")}))
@@ -278,7 +282,9 @@ def build_estimate(
         if strict:
             raise UserInputError(f"{note}; strict mode fails on any")
         notes.append(note)
-    buckets = price_buckets(usable_rows(engine.query("estimate_usage", window).to_pylist()), prices, profiles)
+    meta_key = request_metadata_key(meta_dim) if meta_dim else None
+    usage = engine.query("estimate_usage", window | {"meta_key": meta_key}).to_pylist()
+    buckets = price_buckets(usable_rows(usage), prices, profiles)
     if not buckets and not health["lines"]:
         raise UserInputError(f"no invocation logs for {month} in the logs given", option="logs")
     unpriced = _group(
@@ -289,6 +295,8 @@ def build_estimate(
     columns, rows = _view(
         view, buckets, engine, window, show_prompts, min_repeats, waste_min_input, waste_max_output
     )
+    if meta_dim:
+        columns, rows = _by_metadata(view, buckets, meta_dim, columns, rows)
     if unpriced:
         notes.append(
             "unpriced: "
@@ -299,6 +307,54 @@ def build_estimate(
         notes.append(note)
     notes.append(f"price table {prices.version}; cache writes priced at the 5-minute rate")
     return Estimate(month, view, columns, rows, total, invocations, unpriced, health, notes + engine.notes)
+
+
+#: the views a request-metadata key can cut: they add money up per caller, model or period
+METADATA_VIEWS = ("spend", "models", "spenders", "daily", "hourly")
+
+
+def _metadata_dimension(by: Sequence[str], view: str) -> str | None:
+    """The one ``request-metadata/<key>`` the estimate is cut by, or None."""
+    if not by:
+        return None
+    wrong = [spec for spec in by if request_metadata_key(spec) is None]
+    if wrong or len(by) > 1:
+        raise UserInputError(
+            f"the estimate groups by one {REQUEST_METADATA}<key> at most (got {', '.join(by)})", option="by"
+        )
+    if view not in METADATA_VIEWS:
+        raise UserInputError(
+            f"the {view} view is not cut by request metadata; the {', '.join(METADATA_VIEWS)} views are",
+            option="by",
+        )
+    return by[0]
+
+
+def _by_metadata(
+    view: str, buckets: list[PricedBucket], dim: str, columns: list[str], rows: list[dict]
+) -> tuple[list[str], list[dict]]:
+    """The view's rows cut once more by what the calls sent under the key (None where they sent none)."""
+    from cur_analyzer.bedrock.principals import parse_principal
+
+    first = {"spend": [], "models": ["model", "model_key"], "spenders": ["role", "session"]}.get(
+        view, ["period"]
+    )
+
+    def key(b: PricedBucket) -> tuple:
+        if view == "models":
+            return (b.model, b.model_key, b.meta)
+        if view == "spenders":
+            p = parse_principal(b.principal or "")
+            who = p.role_key if p.kind != "unknown" else (b.principal or "(unknown)")
+            return (who, p.session or "", b.meta)
+        if view in ("daily", "hourly"):
+            return (b.day if view == "daily" else f"{b.day} {b.hour}:00", b.meta)
+        return (b.meta,)
+
+    cut = _group(buckets, key, [*first, dim])
+    if view in ("daily", "hourly"):
+        cut = sorted(cut, key=lambda r: (r["period"], str(r[dim])))
+    return [*first, dim, *columns[len(first) :]], cut
 
 
 TOKEN_COLUMNS = [

@@ -68,7 +68,7 @@ def build_reconciliation(
     period = _period_of(grain)
     _billed_buckets(billed, plan, buckets, notes, period)
     malformed: dict[str, int] = {}
-    usage = usable_rows(engine.query("estimate_usage", window).to_pylist(), malformed)
+    usage = usable_rows(engine.query("estimate_usage", window | {"meta_key": None}).to_pylist(), malformed)
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
