@@ -48,7 +48,10 @@ if TYPE_CHECKING:
 
 PathLike = str | Path
 #: the reports ``Analyzer.queries`` can show the SQL of (its method names)
-REPORTS = ("chargeback", "coverage", "estimate", "reconcile", "alerts", "checks", "focus", "monthly")
+REPORTS = (
+    "chargeback", "coverage", "estimate", "reconcile", "allocate", "explain", "unit_costs", "alerts", "checks",
+    "focus", "monthly",
+)  # fmt: skip
 #: ``profiles="live"`` asks Bedrock for the application inference profiles now
 LIVE_PROFILES = "live"
 
@@ -403,8 +406,7 @@ class Analyzer:
 
     # --- the SQL behind a report ---------------------------------------------------------------------
     def queries(self, report: str, period: str | BillingPeriod, **options: Any) -> list[RecordedQuery]:
-        """The queries ``report`` (a method name: chargeback, coverage, estimate, reconcile, alerts,
-        checks, focus, monthly) runs for ``period`` with ``options``, each with the values it binds, without
+        """The queries ``report`` (a method name: one of ``REPORTS``) runs for ``period`` with ``options``, each with the values it binds, without
         reading any data: the report is built over a dry-run engine, so the parameters come from the same
         code as on a real run. ``RecordedQuery.paste_ready()`` writes the values in as Athena literals."""
         from cur_analyzer.engines.dry import DryRunEngine

@@ -63,8 +63,12 @@ def test_the_sql_command_reads_no_data_and_prints_each_query_of_the_report():
     assert result.exit_code == 0, result.output
     headers = [line for line in result.output.splitlines() if line.startswith("-- report 2026-10, query")]
     names = [h.rsplit("athena/", 1)[1] for h in headers]
-    # the pack reads the month's attributed lines once: one attribution_lines query, and no chargeback
-    assert names.count("attribution_lines.sql") == 1
+    # the pack reads the month's attributed lines once for its own views (no chargeback query of its own),
+    # and "why the bill changed" reads both months' lines once more (explain's own columns)
+    assert names.count("attribution_lines.sql") == 3
+    pasted = result.output.split("-- report 2026-10, query")
+    bound = [p for p in pasted[1:] if "athena/attribution_lines.sql" in p.splitlines()[0]]
+    assert sorted("'2026-09'" in p for p in bound) == [False, False, True]
     assert "tag_coverage.sql" in names and "check_cur_lines.sql" in names
 
 
@@ -86,3 +90,18 @@ def test_sql_writes_to_a_file_when_asked(tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert "athena/estimate_usage.sql" in text and "'2026-10'" in text
+
+
+@pytest.mark.parametrize(
+    ("report", "queries"),
+    [
+        ("allocate", ["reconcile_billed.sql", "allocate_records.sql"]),
+        ("explain", ["attribution_lines.sql", "attribution_lines.sql"]),
+        ("unit-costs", ["attribution_lines.sql"]),
+    ],
+)
+def test_the_new_reports_print_their_queries_too(report, queries):
+    result = runner.invoke(app, ["sql", report, "--month", "2026-10"], env={"CUR_ANALYZER_CUR": ""})
+    assert result.exit_code == 0, result.output
+    headers = [line for line in result.output.splitlines() if line.startswith(f"-- {report} 2026-10, query")]
+    assert [h.rsplit("athena/", 1)[1] for h in headers] == queries

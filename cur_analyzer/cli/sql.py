@@ -23,7 +23,14 @@ from cur_analyzer.cli._options import (
 )
 
 #: command name -> the Analyzer method that builds it
-_METHOD = {SqlReport.CHECK: "checks", SqlReport.EXPORT_FOCUS: "focus", SqlReport.REPORT: "monthly"}
+_METHOD = {
+    SqlReport.CHECK: "checks",
+    SqlReport.EXPORT_FOCUS: "focus",
+    SqlReport.REPORT: "monthly",
+    SqlReport.UNIT_COSTS: "unit_costs",
+}
+#: the reports whose --by the sql command passes on
+_BY = (SqlReport.CHARGEBACK, SqlReport.RECONCILE, SqlReport.ALLOCATE, SqlReport.EXPLAIN, SqlReport.UNIT_COSTS)
 
 ReportArg = Annotated[SqlReport, typer.Argument(help="The report whose SQL to print.", show_default=False)]
 ViewOpt = Annotated[EstimateView, typer.Option("--view", help="estimate: which view.")]
@@ -43,7 +50,7 @@ def _options(
 ) -> dict:
     """The options ``report``'s Analyzer method takes, from those given (the rest keep its defaults)."""
     given: dict[str, object] = {}
-    if report in (SqlReport.CHARGEBACK, SqlReport.RECONCILE, SqlReport.ALERTS) and by:
+    if report in (*_BY, SqlReport.ALERTS) and by:
         given["by"] = by
     if report in (SqlReport.CHARGEBACK, SqlReport.COVERAGE, SqlReport.CHECK):
         given["service"] = service

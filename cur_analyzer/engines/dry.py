@@ -55,7 +55,11 @@ class DryRunEngine:
     recorded: list[RecordedQuery] = field(default_factory=list)
 
     def months(self) -> list[str]:
-        return [self.month]
+        """The month, and the one before it, which a report comparing months (explain, the pack's change)
+        reads too."""
+        from cur_analyzer.period import BillingPeriod
+
+        return [str(BillingPeriod.parse(self.month).previous), self.month]
 
     def capabilities(self) -> schema.Capabilities:
         return schema.probe([c.name for c in schema.CUR_COLUMNS])
