@@ -104,6 +104,13 @@ class CheckSuite(StrEnum):
     LOGS = "logs"
 
 
+class UnitCostView(StrEnum):
+    """The views of the unit costs: cost per 1M tokens, or what prompt caching bought."""
+
+    TOKENS = "tokens"
+    CACHE = "cache"
+
+
 class SqlReport(StrEnum):
     """The reports ``cur-analyzer sql`` prints the queries of, named as their commands are."""
 

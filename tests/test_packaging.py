@@ -61,7 +61,8 @@ def test_an_installed_wheel_finds_its_sql_outside_the_source_tree(wheel, tmp_pat
 def test_help_does_not_import_the_heavy_libraries():
     probe = (
         "import sys, cur_analyzer.cli;"
-        "heavy = {'duckdb', 'pandas', 'pyarrow', 'great_expectations', 'awswrangler', 'sqlglot', 'boto3'};"
+        "heavy = {'duckdb', 'pandas', 'pyarrow', 'great_expectations', 'awswrangler', 'sqlglot', 'boto3', "
+        "'pydantic', 'numpy', 'yaml', 'jinja2', 'openpyxl', 'plotly'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cur_analyzer.choices import CostBasis
+from cur_analyzer.choices import CostBasis, UnitCostView
 from cur_analyzer.cli._app import command, progress
 from cur_analyzer.cli._inputs import open_analyzer
 from cur_analyzer.cli._options import (
@@ -19,7 +19,6 @@ from cur_analyzer.cli._options import (
     PrecisionOpt,
     RulesOpt,
 )
-from cur_analyzer.reports.unit_costs import UnitCostView
 
 UnitByOpt = Annotated[
     list[str] | None,

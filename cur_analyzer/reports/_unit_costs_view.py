@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
+from cur_analyzer.choices import UnitCostView
 from cur_analyzer.reports._unit_costs_cache import cache_rows
-from cur_analyzer.reports.unit_costs import ZERO, UnitCostView
+from cur_analyzer.reports.unit_costs import ZERO
 from cur_analyzer.text import money
 
 if TYPE_CHECKING:

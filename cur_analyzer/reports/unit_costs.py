@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer import schema
@@ -31,6 +30,7 @@ from cur_analyzer.attribution import (
     meter_of,
     parse_dimension,
 )
+from cur_analyzer.choices import UnitCostView
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports._lines import MonthLines
 from cur_analyzer.reports._view import ReportModel
@@ -46,13 +46,6 @@ ZERO = Decimal(0)
 ONE_MILLION = Decimal(1_000_000)
 #: The scope of the unit costs: Bedrock's lines (a token means nothing on an EC2 line).
 SERVICE = "bedrock"
-
-
-class UnitCostView(StrEnum):
-    """The views of the unit costs: cost per 1M tokens, or what prompt caching bought."""
-
-    TOKENS = "tokens"
-    CACHE = "cache"
 
 
 #: What each view breaks the spend down by when the caller names nothing.
