@@ -10,7 +10,7 @@ from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.engines import Engine, query_batches
 from cur_analyzer.granularity import Granularity, granularity_of
 from cur_analyzer.reports._lines import month_is_final
-from cur_analyzer.reports.allocate._dims import MIXED, plan_by
+from cur_analyzer.reports.allocate._dims import plan_by
 from cur_analyzer.reports.allocate._entries import entries_of, entry_quanta, meet, unlogged_reason
 from cur_analyzer.reports.allocate._ledger import LedgerParts, entry_fields, ledger_rows
 from cur_analyzer.reports.allocate._model import METADATA_SLOTS, Allocation, sum_by_key
@@ -18,7 +18,7 @@ from cur_analyzer.reports.allocate._records import Records, read_records
 from cur_analyzer.reports.allocate._split import split_sorted_quanta
 from cur_analyzer.reports.chargeback import check_month
 from cur_analyzer.reports.estimate import LogWindow, malformed_note
-from cur_analyzer.reports.reconcile._buckets import _billed_buckets
+from cur_analyzer.reports.reconcile._buckets import MIXED, _billed_buckets, bucket_tag
 from cur_analyzer.reports.reconcile._model import Bucket
 from cur_analyzer.rules import LinePlan, Rules
 
@@ -61,7 +61,7 @@ def build_allocation(
     rows = ledger_rows(pairs, shares, quanta, reasons)
     day_of = (lambda p: p[:7]) if grain is Granularity.MONTHLY else (lambda p: p[:10])
     fields = [entry_fields(e, day_of) for e in entries]
-    tags = [{d.spec: bucket_value(e.bucket, d.spec) for d in by_plan.bill_dims} for e in entries]
+    tags = [{d.spec: bucket_tag(e.bucket, d.spec) for d in by_plan.bill_dims} for e in entries]
     notes += _notes(engine, month, billed, records, pairs.unbilled_records, grain)
     if any(MIXED in t.values() for t in tags):
         notes.append(
@@ -77,12 +77,6 @@ def build_allocation(
         notes + engine.notes,
         grain,
     )
-
-
-def bucket_value(bucket: Bucket, spec: str) -> str | None:
-    """A tag's or rules dimension's value on a bucket's billed lines: the one value, MIXED, or None."""
-    values = bucket.tags.get(spec) or set()
-    return next(iter(values)) if len(values) == 1 else (MIXED if values else None)
 
 
 def _bucket_period(grain: Granularity):

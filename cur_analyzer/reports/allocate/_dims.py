@@ -22,8 +22,6 @@ from cur_analyzer.rules._compiled import RuleDimension
 
 #: a step of a dimension's resolution: ("bill", the bucket tag's spec) or ("meta", a requestMetadata key)
 Step = tuple[str, str]
-#: the value of a bucket whose lines carry more than one value of a tag or rules dimension
-MIXED = "mixed"
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,17 @@ def _billed_buckets(
         notes.append(f"usage amounts in unknown pricing units {sorted(unknown_units)} were taken as tokens")
 
 
+#: a bucket whose billed lines carry more than one value of a tag or rules dimension
+MIXED = "mixed"
+
+
+def bucket_tag(bucket: Bucket, spec: str) -> str | None:
+    """A tag's or rules dimension's value on a bucket's billed lines: the one value, MIXED when they carry
+    several, None when none."""
+    values = bucket.tags.get(spec) or set()
+    return next(iter(values)) if len(values) == 1 else (MIXED if values else None)
+
+
 def _add_tags(bucket: Bucket, plan: LinePlan, line: dict) -> None:
     for d in plan.dims:
         if d.kind not in ("tag", "rules"):

@@ -9,6 +9,7 @@ from functools import cache
 from cur_analyzer.attribution import DAY, UNALLOCATED, Dimension
 from cur_analyzer.bedrock.models import catalog
 from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
+from cur_analyzer.reports.reconcile._buckets import bucket_tag
 from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, CAUSES, ZERO, Bucket, ReconcileRow
 from cur_analyzer.rules import LinePlan
 
@@ -83,11 +84,11 @@ def _line_of(b: Bucket) -> dict[str, str | None]:
 
 def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
     if d.kind in ("tag", "rules"):
-        values = b.tags.get(d.spec) or set()
-        if not values and d.kind == "rules" and not b.billed:
+        value = bucket_tag(b, d.spec)
+        if value is None and d.kind == "rules" and not b.billed:
             # a logged-only bucket has no CUR line: only the account and the caller can decide
-            values = {v} if (v := plan.value(d, _line_of(b))[0]) else set()
-        return next(iter(values)) if len(values) == 1 else ("mixed" if values else UNALLOCATED)
+            value = plan.value(d, _line_of(b))[0]
+        return value or UNALLOCATED
     if d.kind == "model":
         # the logs have no usage type: a bucket holds the model's price key, shown as chargeback shows it
         return model_label(b.price_key, b.key[BUCKET_FIELDS.index("model")]) or UNALLOCATED
