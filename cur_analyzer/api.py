@@ -389,11 +389,12 @@ class Analyzer:
         suites = ("cur", "logs") if logs else ("cur",)
         checked = self._check_first(month, check, suites, service)  # the pack shows them: run once
         # a held month refuses a query for another: the previous month's lines are read before the hold
-        engine = read_ahead(self.engine, month, service, cost_basis, self.rules)
-        with engine.held(month, service):
+        ahead = read_ahead(self.engine, month, service, cost_basis, self.rules)
+        with self.engine.held(month, service):
             return build_monthly(
-                engine,  # type: ignore[arg-type]
+                self.engine,
                 month,
+                lines_ahead=ahead,
                 rules=self.rules,
                 logs=logs,
                 prices=prices,

@@ -50,11 +50,12 @@ def build_explain(
     service: str = "bedrock",
     cost_basis: str = "unblended",
     rules: Rules | None = None,
+    read_already: Mapping[str, list[dict]] | None = None,
 ) -> Explanation:
     """Why the bill of ``month`` differs from the bill of ``vs`` (default: the month before), per value of
-    the dimension ``by``."""
+    the dimension ``by``. ``read_already``: months whose lines a caller read before (``read_lines``), as a
+    pack does before it holds its month."""
     check_scope(service, cost_basis)
-    dim = parse_dimension(by, tuple(rules.dimensions) if rules else ())
     with about("month"):
         month = validate_month(month)
     given_vs = vs
@@ -65,14 +66,10 @@ def build_explain(
     with about("month"):
         check_month(engine, month)
     _check_vs(engine, vs, None if given_vs else month)
-    caps = engine.capabilities()
-    if dim.kind in PRINCIPAL_GRAINS and not caps.iam_principal:
-        from cur_analyzer import schema
-
-        raise UserInputError(schema.IAM_OPTION_HINT)
-    plan = LinePlan([dim], rules, has_resource_ids=caps.has("resource_id"))
-    before = _read(engine, plan, vs, service, cost_basis)
-    after = _read(engine, plan, month, service, cost_basis)
+    plan, caps = _plan(engine, by, rules)
+    read = dict(read_already or {})
+    before = read[vs] if vs in read else _read(engine, plan, vs, service, cost_basis)
+    after = read[month] if month in read else _read(engine, plan, month, service, cost_basis)
     rows = _rows(plan, before, after)
     notes = _notes(plan, caps, cost_basis, engine)
     final = {m: month_is_final(engine, m, *_line_counts(r)) for m, r in ((vs, before), (month, after))}
@@ -94,6 +91,26 @@ def _check_vs(engine: Engine, vs: str, defaulted_from: str | None) -> None:
         f"{held}: name another month to compare against",
         option="vs",
     )
+
+
+def read_lines(
+    engine: Engine, month: str, by: str, service: str, cost_basis: str, rules: Rules | None
+) -> list[dict]:
+    """One month's lines as the explanation of ``by`` reads them: for a caller that must read a month
+    before the engine holds another (the pack)."""
+    check_scope(service, cost_basis)
+    plan, _caps = _plan(engine, by, rules)
+    return _read(engine, plan, month, service, cost_basis)
+
+
+def _plan(engine: Engine, by: str, rules: Rules | None) -> tuple[LinePlan, Any]:
+    dim = parse_dimension(by, tuple(rules.dimensions) if rules else ())
+    caps = engine.capabilities()
+    if dim.kind in PRINCIPAL_GRAINS and not caps.iam_principal:
+        from cur_analyzer import schema
+
+        raise UserInputError(schema.IAM_OPTION_HINT)
+    return LinePlan([dim], rules, has_resource_ids=caps.has("resource_id")), caps
 
 
 def _read(engine: Engine, plan: LinePlan, month: str, service: str, cost_basis: str) -> list[dict]:

@@ -22,7 +22,13 @@ from cur_analyzer.attribution import Dimension, parse_dimension, validate_month
 from cur_analyzer.engines import Engine
 from cur_analyzer.granularity import no_days
 from cur_analyzer.reports._lines import DailyUsage, MonthLines
-from cur_analyzer.reports.monthly._change import allocate, explain_change, previous_month, team_dimension
+from cur_analyzer.reports.monthly._change import (
+    LinesAhead,
+    allocate,
+    explain_change,
+    previous_month,
+    team_dimension,
+)
 from cur_analyzer.reports.monthly._model import (
     DEFAULT_REQUIRE,
     SPEND_CUTS,
@@ -71,6 +77,8 @@ class _Build:
     step: Callable[[str], None]
     service: str = "bedrock"
     cost_basis: str = "unblended"
+    #: the previous month's lines, read before this month was held (``_change.read_ahead``)
+    ahead: LinesAhead = field(default_factory=dict)
     notes: _Notes = field(default_factory=_Notes)
     omitted: dict[str, Phrase] = field(default_factory=dict)
 
@@ -106,7 +114,9 @@ def _team_dimension(build: _Build) -> str:
 def _change(build: _Build) -> Explanation | None:
     """Why the bill changed since the previous month, per team, or why that is not told."""
     build.step(f"why the bill changed since {previous_month(build.month)}")
-    change = explain_change(build.engine, build.month, build.service, build.cost_basis, build.rules)
+    change = explain_change(
+        build.engine, build.month, build.service, build.cost_basis, build.rules, build.ahead
+    )
     if isinstance(change, Phrase):
         build.omitted["change"] = change
         return None
@@ -216,13 +226,15 @@ def build_monthly(
     inputs: dict[str, str] | None = None,
     generated_at: dt.datetime | None = None,
     on_step: Callable[[str], None] | None = None,
+    lines_ahead: LinesAhead | None = None,
 ) -> MonthlyReport:
     """The month's pack. ``logs``: invocation logs are available to the engine (adds the reconciliation,
     the daily estimate and the allocation); ``rules``: team from its ``team`` dimension, budgets from its
     budgets; ``service`` and ``cost_basis``: the lines and cost every cut, the coverage, the checks and the
     change since the previous month read; ``top``: the untagged offenders listed per key and kind;
     ``checks``: the month's data checks when they already ran (with the same suites and service), else
-    they run here."""
+    they run here; ``lines_ahead``: the previous month's lines for why the bill changed, read before the
+    engine held this month (``read_ahead``); without them the change reads them itself."""
     from cur_analyzer.checks import run_checks
     from cur_analyzer.reports.chargeback import check_month
     from cur_analyzer.reports.coverage import build_coverage, rules_dimensions
@@ -230,7 +242,9 @@ def build_monthly(
     validate_month(month)
     check_month(engine, month)
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    build = _Build(engine, month, rules, on_step or (lambda _text: None), service, cost_basis)
+    build = _Build(
+        engine, month, rules, on_step or (lambda _text: None), service, cost_basis, dict(lines_ahead or {})
+    )
 
     team_dim = _team_dimension(build)
     if service != "bedrock":
