@@ -147,6 +147,7 @@ RUN: dict[str, Run] = {
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view models": Run(),
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view prompts": Run(),
     "cur-analyzer estimate --month 2026-10 --logs ./logs --view spenders --by request-metadata/app": Run(),
+    "cur-analyzer reconcile --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role --by request-metadata/app": Run(),
     "cur-analyzer reconcile --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role": Run(),
     # Allocate: the bill down to each request
     "cur-analyzer allocate --month 2026-10 --cur ./export --logs ./logs --profiles inference-profiles.json --by role": Run(),

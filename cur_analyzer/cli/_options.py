@@ -144,7 +144,8 @@ ReconcileByOpt = Annotated[
         "--by",
         "-b",
         help=f"{_BY}: day, account, region, principal, role, session, model, meter, "
-        "iamPrincipal/<key>, tag/<key> or a rules-file dimension. Default: principal, model.",
+        "iamPrincipal/<key>, tag/<key>, a rules-file dimension, or request-metadata/<key> (what each call "
+        "sent; the bill is shared by the calls' tokens, as allocate does). Default: principal, model.",
     ),
 ]
 SpenderByOpt = Annotated[

@@ -145,5 +145,5 @@ def _logged_buckets(priced: list, buckets: dict, period: Callable[[str], str]) -
             )
             cost = b.costs.get(meter)
             reason = b.unpriced_reason if cost is None else None
-            bucket.logged.append(LoggedPart(b.service_tier, b.resolved.scope, n, cost, reason))
+            bucket.logged.append(LoggedPart(b.service_tier, b.resolved.scope, n, cost, reason, b.meta))
     return side

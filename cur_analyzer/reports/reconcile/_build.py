@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from cur_analyzer.attribution import Dimension, parse_dimension
+from cur_analyzer.attribution import REQUEST_METADATA, Dimension, parse_dimension, request_metadata_key
 from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.bedrock.pricing import PriceTable
 from cur_analyzer.engines import Engine
@@ -23,10 +23,12 @@ from cur_analyzer.reports.estimate import (
 )
 from cur_analyzer.reports.reconcile._buckets import _billed_buckets, _logged_buckets
 from cur_analyzer.reports.reconcile._explain import _explain
+from cur_analyzer.reports.reconcile._metadata import cut_by_metadata
 from cur_analyzer.reports.reconcile._model import (
     ESTIMATE_CURRENCY,
     LOGGED_KINDS,
     MARKETPLACE_UNITS,
+    METADATA_KIND,
     NOT_A_LOG_METER,
     OTHER_CURRENCY,
     Bucket,
@@ -50,7 +52,8 @@ def build_reconciliation(
     if tolerance < 0:
         raise UserInputError("the tolerance must be a percentage >= 0")
     dims = [_parse_by(spec, rules) for spec in (by or ("principal", "model"))]
-    plan = LinePlan(dims, rules)
+    meta_key = _metadata_key(dims)
+    plan = LinePlan([d for d in dims if d.kind != METADATA_KIND], rules)
     check_month(engine, month)
     prices = prices or PriceTable.load()
     window = LogWindow(month).params
@@ -68,7 +71,9 @@ def build_reconciliation(
     period = _period_of(grain)
     _billed_buckets(billed, plan, buckets, notes, period)
     malformed: dict[str, int] = {}
-    usage = usable_rows(engine.query("estimate_usage", window | {"meta_key": None}).to_pylist(), malformed)
+    usage = usable_rows(
+        engine.query("estimate_usage", window | {"meta_key": meta_key}).to_pylist(), malformed
+    )
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
@@ -81,9 +86,10 @@ def build_reconciliation(
         sum(int(r["line_count"]) for r in billed),
         sum(int(r["invoiced_lines"]) for r in billed),
     )
-    for b in buckets.values():
+    compared = cut_by_metadata(list(buckets.values())) if meta_key else list(buckets.values())
+    for b in compared:
         _explain(b, logs, prices, tolerance)
-    rows = _roll_up(list(buckets.values()), dims, plan, tolerance, final)
+    rows = _roll_up(compared, dims, plan, tolerance, final)
     if not final:
         notes.append(f"{month} is not final: mismatches are 'pending' until AWS closes the month")
     notes.append(f"price table {prices.version}; tolerance {tolerance}% of the billed cost")
@@ -96,7 +102,7 @@ def build_reconciliation(
         tolerance,
         final,
         rows,
-        list(buckets.values()),
+        compared,
         notes + engine.notes,
         malformed,
         grain,
@@ -145,15 +151,25 @@ def _amounts(by_currency: dict[str, Decimal]) -> str:
     return ", ".join(money(a, c) for c, a in sorted(by_currency.items()))
 
 
+def _metadata_key(dims: Sequence[Dimension]) -> str | None:
+    """The one request metadata key the rows are cut by, or None."""
+    keys = [request_metadata_key(d.spec) for d in dims if d.kind == METADATA_KIND]
+    if len(keys) > 1:
+        raise UserInputError(f"reconcile cuts by one {REQUEST_METADATA}<key> at most", option="by")
+    return keys[0] if keys else None
+
+
 def _parse_by(spec: str, rules: Rules | None) -> Dimension:
     """A dimension both sides of the reconciliation have: the invocation logs know no usage type or
     product code, so ``token-type``, ``usage-type`` and ``service`` are refused."""
+    if request_metadata_key(spec) is not None:
+        return Dimension(spec, METADATA_KIND)
     dim = parse_dimension(spec, tuple(rules.dimensions) if rules else ())
     if dim.kind not in LOGGED_KINDS:
         simple = ", ".join(k for k in LOGGED_KINDS if k not in ("tag", "rules"))
         raise UserInputError(
             f"reconcile cannot group by {spec!r}, the invocation logs do not say it; it groups by {simple}, "
-            "tag or rules-file dimensions",
+            f"tag or rules-file dimensions and {REQUEST_METADATA}<key>",
             option="by",
         )
     return dim

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 #: A bucket's key: dimensions (``attribution.SIMPLE_DIMS``) both the bill and the invocation logs have.
 BUCKET_FIELDS = ("day", "account", "region", "principal", "model", "meter")
+#: the kind of a ``request-metadata/<key>`` dimension: told by the calls, never by the bill
+METADATA_KIND = "request_metadata"
 #: The kinds of dimension a reconciliation groups by: the bucket's, the caller's other grains, and tags or
 #: rules-file dimensions (from the billed lines of a bucket).
 LOGGED_KINDS = ("day", "account", "region", *PRINCIPAL_GRAINS, "model", "meter", "tag", "rules")
@@ -76,6 +78,7 @@ class LoggedPart:
     tokens: int
     cost: Decimal | None  # None: unpriced
     unpriced_reason: str | None = None
+    meta: str | None = None  # what the calls sent under the request metadata key the rows are cut by
 
 
 @dataclass
@@ -89,6 +92,8 @@ class Bucket:
     logged: list[LoggedPart] = field(default_factory=list)
     tags: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     explained: dict[str, Decimal] = field(default_factory=dict)
+    #: with the rows cut by a request metadata key: the value this part of the bucket's calls sent
+    meta: str | None = None
 
     @property
     def not_compared(self) -> str | None:

@@ -10,7 +10,14 @@ from cur_analyzer.attribution import DAY, UNALLOCATED, Dimension
 from cur_analyzer.bedrock.models import catalog
 from cur_analyzer.reports.estimate import PROFILE_NOT_RESOLVED
 from cur_analyzer.reports.reconcile._buckets import bucket_tag
-from cur_analyzer.reports.reconcile._model import BUCKET_FIELDS, CAUSES, ZERO, Bucket, ReconcileRow
+from cur_analyzer.reports.reconcile._model import (
+    BUCKET_FIELDS,
+    CAUSES,
+    METADATA_KIND,
+    ZERO,
+    Bucket,
+    ReconcileRow,
+)
 from cur_analyzer.rules import LinePlan
 
 
@@ -82,7 +89,9 @@ def _line_of(b: Bucket) -> dict[str, str | None]:
     }
 
 
-def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str:
+def _value(b: Bucket, d: Dimension, plan: LinePlan) -> str | None:
+    if d.kind == METADATA_KIND:
+        return b.meta  # what the calls sent; None where they sent nothing (or no call logged)
     if d.kind in ("tag", "rules"):
         value = bucket_tag(b, d.spec)
         if value is None and d.kind == "rules" and not b.billed:
@@ -135,7 +144,7 @@ def _roll_up(
         key=lambda r: (
             (r.status == "match", not r.compared),
             -abs(r.billed_cost if r.delta is None else r.delta),
-            tuple(r.values.values()),
+            tuple(str(v) for v in r.values.values()),
             r.currency,
         )
     )
