@@ -37,12 +37,12 @@ from pathlib import Path
 from cur_analyzer.bedrock import models
 from cur_analyzer.bedrock.meter_classes import marketplace_model
 from cur_analyzer.bedrock.pricing import PRICE_COLUMNS, PriceRow, PriceTable
+from cur_analyzer.bedrock.scope import aws_product_codes
 from cur_analyzer.bedrock.usage_types import METERS, TIERS, parse_usage_type
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.setting_files import MiB, load_json
 from cur_analyzer.text import shown
 
-OFFER_CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
 #: The whole AmazonBedrock offer (every region) is tens of MiB; far above it, a file is not an offer.
 OFFER_MAX_BYTES = 1024 * MiB
 OFFER_WHAT = "AWS Price List offer file"
@@ -80,8 +80,11 @@ def _offer_problem(doc: object) -> str | None:
     if not isinstance(doc, dict) or not isinstance(doc.get("products"), dict):
         return "expected a JSON object with offerCode, publicationDate, products and terms"
     code = doc.get("offerCode")
-    if code not in OFFER_CODES:
-        return f"offerCode {str(code)[:60]!r} is not a Bedrock offer ({', '.join(OFFER_CODES)})"
+    # the offers of the Bedrock scope's AWS product codes (its one home, the in_bedrock_scope fragment); an
+    # offer without token rates (AgentCore's) gives no row, each SKU with its reason
+    offers = aws_product_codes()
+    if code not in offers:
+        return f"offerCode {str(code)[:60]!r} is not a Bedrock offer ({', '.join(sorted(offers))})"
     published = doc.get("publicationDate")
     if not isinstance(published, str) or _date(published) is None:
         return (

@@ -32,8 +32,8 @@ command = commands_of(prices_app)
 OffersArg = Annotated[
     list[Path],
     typer.Argument(
-        help="AWS Price List offer files (index.json of AmazonBedrock, AmazonBedrockService, "
-        "AmazonBedrockFoundationModels: a whole offer or one region's file).",
+        help="AWS Price List offer files (index.json of an offer of a Bedrock product code: a whole offer or "
+        "one region's file).",
         metavar="OFFER.json",
         show_default=False,
     ),
