@@ -47,13 +47,7 @@ SELECT
     IF(malformed_reason IS NULL, meta2) AS meta2,
     IF(malformed_reason IS NULL, meta3) AS meta3,
     IF(malformed_reason IS NULL, meta4) AS meta4,
-    -- the service tier a Converse request asked for, as estimate_usage.sql reads it
-    CASE
-        WHEN malformed_reason IS NOT NULL THEN NULL
-        WHEN strpos(input_body, 'serviceTier') > 0
-            THEN COALESCE(try(json_extract_scalar(input_body, '$.serviceTier.type')), 'standard')
-        ELSE 'standard'
-    END AS service_tier,
+    {{ log_service_tier }} AS service_tier,
     IF(malformed_reason IS NULL AND NOT failed, input_tokens, 0) AS input_tokens,
     IF(malformed_reason IS NULL AND NOT failed, output_tokens, 0) AS output_tokens,
     IF(malformed_reason IS NULL AND NOT failed, cache_read_tokens, 0) AS cache_read_tokens,

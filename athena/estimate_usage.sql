@@ -65,15 +65,7 @@ SELECT
     operation,
     error_code,
     meta,
-    -- the service tier a Converse request asked for (flex / priority); standard when absent
-    -- (strpos first: parsing every prompt body only to find no tier costs more than the rest of the query;
-    -- try: a body that names serviceTier need not be JSON)
-    CASE
-        WHEN malformed_reason IS NOT NULL THEN NULL
-        WHEN strpos(input_body, 'serviceTier') > 0
-            THEN COALESCE(try(json_extract_scalar(input_body, '$.serviceTier.type')), 'standard')
-        ELSE 'standard'
-    END AS service_tier,
+    {{ log_service_tier }} AS service_tier,
     COUNT(*) AS invocations,
     COUNT_IF(no_tokens) AS no_token_calls,
     SUM(COALESCE(input_count, 0)) AS input_tokens,
