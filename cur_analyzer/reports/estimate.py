@@ -296,7 +296,7 @@ def build_estimate(
         view, buckets, engine, window, show_prompts, min_repeats, waste_min_input, waste_max_output
     )
     if meta_dim:
-        columns, rows = _by_metadata(view, buckets, meta_dim, columns, rows)
+        columns, rows = _by_metadata(view, buckets, meta_dim, columns)
     if unpriced:
         notes.append(
             "unpriced: "
@@ -309,10 +309,6 @@ def build_estimate(
     return Estimate(month, view, columns, rows, total, invocations, unpriced, health, notes + engine.notes)
 
 
-#: the views a request-metadata key can cut: they add money up per caller, model or period
-METADATA_VIEWS = ("spend", "models", "spenders", "daily", "hourly")
-
-
 def _metadata_dimension(by: Sequence[str], view: str) -> str | None:
     """The one ``request-metadata/<key>`` the estimate is cut by, or None."""
     if not by:
@@ -322,39 +318,41 @@ def _metadata_dimension(by: Sequence[str], view: str) -> str | None:
         raise UserInputError(
             f"the estimate groups by one {REQUEST_METADATA}<key> at most (got {', '.join(by)})", option="by"
         )
-    if view not in METADATA_VIEWS:
+    if view not in _VIEW_KEYS:
         raise UserInputError(
-            f"the {view} view is not cut by request metadata; the {', '.join(METADATA_VIEWS)} views are",
+            f"the {view} view is not cut by request metadata; the {', '.join(_VIEW_KEYS)} views are",
             option="by",
         )
     return by[0]
 
 
 def _by_metadata(
-    view: str, buckets: list[PricedBucket], dim: str, columns: list[str], rows: list[dict]
+    view: str, buckets: list[PricedBucket], dim: str, columns: list[str]
 ) -> tuple[list[str], list[dict]]:
     """The view's rows cut once more by what the calls sent under the key (None where they sent none)."""
-    from cur_analyzer.bedrock.principals import parse_principal
-
-    first = {"spend": [], "models": ["model", "model_key"], "spenders": ["role", "session"]}.get(
-        view, ["period"]
-    )
-
-    def key(b: PricedBucket) -> tuple:
-        if view == "models":
-            return (b.model, b.model_key, b.meta)
-        if view == "spenders":
-            p = parse_principal(b.principal or "")
-            who = p.role_key if p.kind != "unknown" else (b.principal or "(unknown)")
-            return (who, p.session or "", b.meta)
-        if view in ("daily", "hourly"):
-            return (b.day if view == "daily" else f"{b.day} {b.hour}:00", b.meta)
-        return (b.meta,)
-
-    cut = _group(buckets, key, [*first, dim])
+    names, key = _VIEW_KEYS[view]
+    cut = _group(buckets, lambda b: (*key(b), b.meta), [*names, dim])
     if view in ("daily", "hourly"):
         cut = sorted(cut, key=lambda r: (r["period"], str(r[dim])))
-    return [*first, dim, *columns[len(first) :]], cut
+    return [*names, dim, *columns[len(names) :]], cut
+
+
+def _spender(b: PricedBucket) -> tuple[str, str]:
+    """The caller's role (or the caller as logged) and session."""
+    from cur_analyzer.bedrock.principals import parse_principal
+
+    p = parse_principal(b.principal or "")
+    return (p.role_key if p.kind != "unknown" else (b.principal or "(unknown)"), p.session or "")
+
+
+#: the views that add money up per a key of each bucket: their key columns and how a bucket gives them
+_VIEW_KEYS: dict[str, tuple[list[str], Callable[[PricedBucket], tuple]]] = {
+    "spend": ([], lambda b: ()),
+    "models": (["model", "model_key"], lambda b: (b.model, b.model_key)),
+    "spenders": (["role", "session"], _spender),
+    "daily": (["period"], lambda b: (b.day,)),
+    "hourly": (["period"], lambda b: (f"{b.day} {b.hour}:00",)),
+}
 
 
 TOKEN_COLUMNS = [
@@ -377,22 +375,9 @@ def _view(
     waste_min_input: int,
     waste_max_output: int,
 ) -> tuple[list[str], list[dict]]:
-    from cur_analyzer.bedrock.principals import parse_principal
-
-    if view == "spend":
-        rows = _group(buckets, lambda b: (), [])
-        return TOKEN_COLUMNS, rows
-    if view == "models":
-        return ["model", "model_key", *TOKEN_COLUMNS], _group(
-            buckets, lambda b: (b.model, b.model_key), ["model", "model_key"]
-        )
-    if view == "spenders":
-
-        def who(b: PricedBucket) -> tuple:
-            p = parse_principal(b.principal or "")
-            return (p.role_key if p.kind != "unknown" else (b.principal or "(unknown)"), p.session or "")
-
-        return ["role", "session", *TOKEN_COLUMNS], _group(buckets, who, ["role", "session"])
+    if view in ("spend", "models", "spenders"):
+        names, key = _VIEW_KEYS[view]
+        return [*names, *TOKEN_COLUMNS], _group(buckets, key, names)
     if view == "cache":
         split: dict[str, list] = defaultdict(lambda: [0, ZERO])
         for b in buckets:
@@ -403,12 +388,10 @@ def _view(
             {"meter": m, "tokens": split[m][0], "estimated_cost": split[m][1]} for m in LOG_METERS.values()
         ]
         return ["meter", "tokens", "estimated_cost"], rows
-    if view == "daily":
-        rows = _group(buckets, lambda b: (b.day,), ["period"])
-        rows += _days_without_calls(rows, window["month"])
-        return ["period", *TOKEN_COLUMNS], sorted(rows, key=lambda r: r["period"])
-    if view == "hourly":
-        rows = _group(buckets, lambda b: (f"{b.day} {b.hour}:00",), ["period"])
+    if view in ("daily", "hourly"):
+        rows = _group(buckets, _VIEW_KEYS[view][1], ["period"])
+        if view == "daily":
+            rows += _days_without_calls(rows, window["month"])
         return ["period", *TOKEN_COLUMNS], sorted(rows, key=lambda r: r["period"])
     if view == "failed":
         rows = _group(

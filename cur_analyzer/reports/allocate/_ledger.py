@@ -174,14 +174,14 @@ def grouped(
     of the bill's bucket is told per entry (a few thousand, in Python); the others (``row_dims``: the
     request id, request metadata, tags and rules dimensions) per ledger row, as codes; None where a row
     has no value."""
-    record_dims = [d for d in by if d in row_dims]
+    row_level = [d for d in by if d in row_dims]
     entry_dims = [d for d in by if d not in row_dims]
     keys, entry_group = _entry_groups(rows, fields, entry_dims)
     group = entry_group[rows.entry] if len(rows.entry) else np.zeros(0, dtype=np.int64)
     parts: list[tuple[int, ...]] = [(g,) for g in range(len(keys))]
     logged = rows.record >= 0
     at = np.maximum(rows.record, 0)
-    for d in record_dims:
+    for d in row_level:
         group, parts = _refine(group, row_dims[d][0], parts)
     size = len(parts)
     cost = sum_by(group, rows.quanta, size, dtype=rows.quanta.dtype)
@@ -190,11 +190,11 @@ def grouped(
     request = np.where(logged, records.request_code[at], -1)
     counted, _ = distinct(group[request >= 0] * width + request[request >= 0])
     record_count = np.bincount(counted // width, minlength=size)
-    names = {d: v if isinstance(v := row_dims[d][1], list) else v.to_pylist() for d in record_dims}
+    names = {d: v if isinstance(v := row_dims[d][1], list) else v.to_pylist() for d in row_level}
     out = []
     for g, (entry_key, *codes) in enumerate(parts):
         values = dict(zip(entry_dims, keys[entry_key][: len(entry_dims)], strict=True))
-        values |= {d: (names[d][c] if c >= 0 else None) for d, c in zip(record_dims, codes, strict=True)}
+        values |= {d: (names[d][c] if c >= 0 else None) for d, c in zip(row_level, codes, strict=True)}
         method, reason, currency = keys[entry_key][len(entry_dims) :]
         out.append(
             {**{d: values[d] for d in by}, "method": method, "reason": reason, "currency": currency,

@@ -33,8 +33,8 @@ class Records:
     request_rank: np.ndarray
     request_ids: pa.Array  # the distinct request ids
     malformed: dict[str, int]  # records set aside, by reason
-    #: per log-side dimension asked for (``request``, ``request-metadata/<key>``): per record its value's
-    #: index in the dimension's distinct values (-1: none), and those values
+    #: per ``request-metadata/<key>`` read: per record its value's index in the key's distinct values
+    #: (-1: none), and those values
     record_dims: dict[str, tuple[np.ndarray, pa.Array]]
 
 
@@ -68,7 +68,7 @@ def read_records(batches: Iterable[pa.RecordBatch], metadata: dict[str, str]) ->
         if len(request_code)
         else request_code
     )
-    record_dims = {"request": (request_code, request_ids)}
+    record_dims = {}
     for dim, column in metadata.items():
         record_dims[dim] = _encoded(texts.pop(column), blank_is_none=True)
     # the allocator keeps the pages the month's batches freed for itself: hand them back for what follows
