@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from cur_analyzer.engines import query_rows
 from cur_analyzer.errors import CurAnalyzerError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -104,7 +105,7 @@ def check_month_final(engine: Any, month: str) -> list[Finding]:
 
 def check_tag_keys(engine: Any, month: str, activated: set[str] | None) -> list[Finding]:
     # the keys of every service's lines: the same key-set count coverage's spelling check reads for Bedrock
-    rows = engine.query("tag_spellings", {"month": month, "service": "all"}).to_pylist()
+    rows = query_rows(engine, "tag_spellings", {"month": month, "service": "all"})
     principal = sorted({r["tag_key"] for r in rows if r["tag_key"].startswith("iamPrincipal/")})
     resource = sorted(
         {r["tag_key"] for r in rows if r["map_name"] == "resource_tags" and r["tag_key"].startswith("user_")}

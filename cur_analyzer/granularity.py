@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from cur_analyzer.engines import query_rows
 from cur_analyzer.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def granularity_of(engine: Engine, month: str, shortest_spans: Iterable[float | 
     which the Analyzer's engine asks once per month)."""
     spans = [s for s in shortest_spans if s is not None]
     if not spans:
-        status = engine.query("month_status", {"month": month}).to_pylist()
+        status = query_rows(engine, "month_status", {"month": month})
         spans = [s for row in status if (s := row.get("shortest_usage_seconds")) is not None]
     return Granularity.of_shortest_span(min(spans) if spans else None)
 

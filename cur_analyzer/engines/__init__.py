@@ -1,7 +1,9 @@
 """Query engines behind one small protocol: the reports never know which one ran their SQL.
 
 ``duckdb`` (embedded, default) reads a local CUR 2.0 export; ``athena`` runs the same SQL where the
-export lives, through awswrangler. Both take the SQL files in ``athena/`` by name and return Arrow tables.
+export lives, through awswrangler. Both take the SQL files in ``athena/`` by name and return Arrow tables;
+``query_rows`` returns a query's rows as dicts, which on DuckDB never loads pyarrow: a report that groups a
+few thousand rows in Python pays nothing for Arrow.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ class Engine(Protocol):
         may read that month once and answer every query from it. A CUR query for anything else while
         it is open is the caller's bug (RuntimeError)."""
         ...
+
+
+def query_rows(engine: Engine, name: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The query's rows as dicts of Python values (``Decimal`` for DECIMAL): straight from the engine where
+    it can give them without Arrow (DuckDB), else from its Arrow table."""
+    direct = getattr(engine, "query_rows", None)
+    if direct is not None:
+        return direct(name, params)
+    return engine.query(name, params).to_pylist()
 
 
 def query_batches(engine: Engine, name: str, params: Mapping[str, Any]) -> Iterator[pa.RecordBatch]:

@@ -25,10 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from cur_analyzer import schema, sql
 from cur_analyzer.engines._duckdb_cur_types import (
@@ -45,6 +44,9 @@ from cur_analyzer.engines._duckdb_files import CurFiles, resolve_cur
 from cur_analyzer.engines._duckdb_held import HOLD_SCOPES, HeldMonth, fill_sql, on_files
 from cur_analyzer.engines._duckdb_logs import logs_view_sql, resolve_logs
 from cur_analyzer.errors import UserInputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 T = TypeVar("T")
 
@@ -258,6 +260,18 @@ class DuckDBEngine:
         return self._run(
             f"{name}.sql", lambda: self._con.sql(text, params=values).to_arrow_table(), source, month
         )
+
+    def query_rows(self, name: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """As ``query``, the rows as dicts, fetched without Arrow (a MAP comes back as a dict, not as
+        Arrow's list of pairs)."""
+        text, values, source, month = self._prepared(name, params)
+
+        def fetch() -> list[dict[str, Any]]:
+            result = self._con.execute(text, values)
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+        return self._run(f"{name}.sql", fetch, source, month)
 
     def query_batches(
         self, name: str, params: Mapping[str, Any], rows: int = 500_000

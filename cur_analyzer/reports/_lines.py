@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import DAY, USAGE_LINE_TYPES, Dimension, label
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.rules import LinePlan, Rules
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def month_is_final(engine: Engine, month: str, lines: int = 0, invoiced_lines: i
     Said from the lines a report already read (``lines`` of them, ``invoiced_lines`` invoiced) when it read
     any; else from every line of the month (``athena/month_status.sql``)."""
     if not lines:
-        status = engine.query("month_status", {"month": month}).to_pylist()[0]
+        status = query_rows(engine, "month_status", {"month": month})[0]
         lines, invoiced_lines = int(status["lines"] or 0), int(status["invoiced_lines"] or 0)
     return bool(lines) and lines == invoiced_lines
 
@@ -71,7 +71,7 @@ class MonthLines:
         caps = engine.capabilities()
         plan = LinePlan(dims, rules, has_resource_ids=caps.has("resource_id"))
         params = plan.params(month, service, cost_basis, by_day=by_day)
-        records = engine.query("attribution_lines", params).to_pylist()
+        records = query_rows(engine, "attribution_lines", params)
         return cls(engine, month, service, cost_basis, plan, caps, records)
 
     @cached_property

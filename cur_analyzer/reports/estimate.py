@@ -21,7 +21,7 @@ from cur_analyzer.attribution import REQUEST_METADATA, request_metadata_key, val
 from cur_analyzer.bedrock.models import ProfileMap, Resolved, resolve
 from cur_analyzer.bedrock.pricing import ONE_MILLION, PriceTable
 from cur_analyzer.choices import EstimateView
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.period import BillingPeriod
 from cur_analyzer.reports._view import ReportModel
@@ -283,7 +283,7 @@ def build_estimate(
             raise UserInputError(f"{note}; strict mode fails on any")
         notes.append(note)
     meta_key = request_metadata_key(meta_dim) if meta_dim else None
-    usage = engine.query("estimate_usage", window | {"meta_key": meta_key}).to_pylist()
+    usage = query_rows(engine, "estimate_usage", window | {"meta_key": meta_key})
     buckets = price_buckets(usable_rows(usage), prices, profiles)
     if not buckets and not health["lines"]:
         raise UserInputError(f"no invocation logs for {month} in the logs given", option="logs")
@@ -399,7 +399,7 @@ def _view(
         )
         return ["error_code", "model", *TOKEN_COLUMNS], rows
     if view == "prompts":
-        found = engine.query("estimate_prompt_repeats", {**window, "min_repeats": min_repeats}).to_pylist()
+        found = query_rows(engine, "estimate_prompt_repeats", {**window, "min_repeats": min_repeats})
         rows = [
             {
                 "prompt_hash": r["prompt_hash"][:16],
@@ -415,10 +415,11 @@ def _view(
             ["prompt"] if show_prompts else []
         )
         return cols, rows
-    found = engine.query(
+    found = query_rows(
+        engine,
         "estimate_token_waste",
         {**window, "min_input_tokens": waste_min_input, "max_output_tokens": waste_max_output},
-    ).to_pylist()
+    )
     rows = [
         {
             "principal": r["principal"],

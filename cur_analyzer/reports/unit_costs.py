@@ -31,6 +31,7 @@ from cur_analyzer.attribution import (
     parse_dimension,
 )
 from cur_analyzer.choices import UnitCostView
+from cur_analyzer.engines import query_rows
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports._lines import MonthLines
 from cur_analyzer.reports._view import ReportModel
@@ -212,7 +213,7 @@ def read_lines(
     read = [*dims, *(d for d in _ALWAYS if d not in dims)]
     plan = LinePlan(read, rules, has_resource_ids=caps.has("resource_id"))
     params = plan.params(month, SERVICE, cost_basis, pricing_unit=True)
-    records = engine.query("attribution_lines", params).to_pylist()
+    records = query_rows(engine, "attribution_lines", params)
     return MonthLines(engine, month, SERVICE, cost_basis, plan, caps, records)
 
 

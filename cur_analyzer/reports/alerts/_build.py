@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cur_analyzer.attribution import PRINCIPAL_GRAINS, USAGE_LINE_TYPES, Dimension, parse_dimension
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.granularity import no_days, tells_days
 from cur_analyzer.reports.alerts._bill_rules import daily_spikes, model_share, spender_spikes, sum_lines
 from cur_analyzer.reports.alerts._log_rules import log_alerts
@@ -113,7 +113,7 @@ def _usage_lines_reader(engine: Engine, plan: LinePlan) -> LinesOf:
             params = plan.params(m, "bedrock", "unblended", by_day=True)
             loaded[m] = [
                 r
-                for r in engine.query("attribution_lines", params).to_pylist()
+                for r in query_rows(engine, "attribution_lines", params)
                 if r["line_item_type"] in USAGE_LINE_TYPES and r["usage_date"] is not None
             ]
         return loaded[m]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.period import log_partitions
 from cur_analyzer.reports.alerts._model import HUNDRED, LOG_METERS, LOG_RULES, MILLION, ZERO, Alert, RuleCheck
 from cur_analyzer.text import money
@@ -45,7 +45,7 @@ def log_alerts(
 ) -> list[RuleCheck]:
     window = _log_window(first, last)
     threshold = cfg.max_call_tokens if cfg.max_call_tokens is not None else 2**62
-    rows = engine.query("alerts_logs", {**window, "min_tokens": threshold}).to_pylist()
+    rows = query_rows(engine, "alerts_logs", {**window, "min_tokens": threshold})
     if not rows:
         notes.append(f"no invocation-log records from {first} to {last}")
         return [RuleCheck(r, "skipped", "no invocation-log records in the window") for r in LOG_RULES]
@@ -188,7 +188,7 @@ def _large_calls(
     if not groups:
         return RuleCheck(rule, "silent", f"no call above {limit:,} tokens")
     examples: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for c in engine.query("alerts_large_calls", {**window, "min_tokens": limit}).to_pylist():
+    for c in query_rows(engine, "alerts_large_calls", {**window, "min_tokens": limit}):
         key = (c["day"], c["principal"] or "(no caller)", names.get(c["model_id"], (c["model_id"],))[0])
         examples[key].append(
             {"time": c["call_time"], "request_id": c["request_id"], "total_tokens": c["total_tokens"]}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from cur_analyzer.attribution import REQUEST_METADATA
 from cur_analyzer.bedrock.models import ProfileMap
-from cur_analyzer.engines import Engine, query_batches
+from cur_analyzer.engines import Engine, query_batches, query_rows
 from cur_analyzer.granularity import Granularity, granularity_of
 from cur_analyzer.reports._lines import month_is_final
 from cur_analyzer.reports.allocate._dims import plan_by
@@ -37,12 +37,13 @@ def build_allocation(
     check_month(engine, month)
     window = LogWindow(month).params
     plan = LinePlan(by_plan.bill_dims, by_plan.rules)
-    billed = engine.query(
+    billed = query_rows(
+        engine,
         "reconcile_billed",
         plan.slot_params()
         | {"month": month, "log_month": month, "bucket_grain": "hour"}
         | {k: window[k] for k in ("dt_from", "dt_to")},
-    ).to_pylist()
+    )
     grain = granularity_of(engine, month, (r["shortest_span_seconds"] for r in billed))
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}

@@ -15,7 +15,7 @@ from cur_analyzer.attribution import (
     resource_tags_key,
     validate_tag_key,
 )
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports._lines import MonthLines, month_is_final
 from cur_analyzer.reports.chargeback import check_month, check_scope
@@ -101,9 +101,7 @@ def build_coverage(
     hygiene: list[HygieneProblem] = []
     adjustments: dict[str, Decimal] = {}
     for key in keys:
-        records = engine.query(
-            "tag_coverage", tag_coverage_params(key, month, service, cost_basis)
-        ).to_pylist()
+        records = query_rows(engine, "tag_coverage", tag_coverage_params(key, month, service, cost_basis))
         allowed = rules.allowed(key) if rules is not None else None
         tallies, adj = _tally(key, records, allowed)
         if key in resolved:
@@ -114,7 +112,7 @@ def build_coverage(
         offenders += listed
         not_listed += rest
         hygiene += tallies.hygiene()
-    spellings = engine.query("tag_spellings", {"month": month, "service": service}).to_pylist()
+    spellings = query_rows(engine, "tag_spellings", {"month": month, "service": service})
     hygiene = _spelling_problems(keys, spellings) + hygiene
     final = lines.final if lines is not None else month_is_final(engine, month)
     notes += _closing_notes(month, rules_keys, adjustments, final)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import PRINCIPAL_GRAINS, USAGE_LINE_TYPES, parse_dimension, validate_month
+from cur_analyzer.engines import query_rows
 from cur_analyzer.errors import UserInputError, about
 from cur_analyzer.period import BillingPeriod
 from cur_analyzer.reports.chargeback import check_month, check_scope, month_is_final
@@ -115,7 +116,7 @@ def _plan(engine: Engine, by: str, rules: Rules | None) -> tuple[LinePlan, Any]:
 
 def _read(engine: Engine, plan: LinePlan, month: str, service: str, cost_basis: str) -> list[dict]:
     params = plan.params(month, service, cost_basis) | dict.fromkeys(_KEEP, True)
-    return engine.query("attribution_lines", params).to_pylist()
+    return query_rows(engine, "attribution_lines", params)
 
 
 def _line_counts(records: Iterable[Mapping[str, Any]]) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.attribution import USAGE_LINE_TYPES
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.reports.focus._allocated import as_13, split_rows
 from cur_analyzer.reports.focus._columns import FOCUS_VERSION, check_version
 from cur_analyzer.reports.focus._model import FocusExport
@@ -69,9 +69,11 @@ def build_focus_export(
     names = tuple(rule_set.dimensions)
     dims = [parse_dimension(n, names) for n in names]
     plan = LinePlan(dims, rule_set, has_resource_ids=caps.has("resource_id"))
-    records = engine.query(
-        "focus_lines", {**plan.slot_params(), "effective_cost_basis": EFFECTIVE_COST_BASIS, "month": month}
-    ).to_pylist()
+    records = query_rows(
+        engine,
+        "focus_lines",
+        {**plan.slot_params(), "effective_cost_basis": EFFECTIVE_COST_BASIS, "month": month},
+    )
 
     notes: list[str] = plan.notes(caps)
     counters: dict[str, int] = defaultdict(int)

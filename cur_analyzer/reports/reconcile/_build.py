@@ -9,7 +9,7 @@ from decimal import Decimal
 from cur_analyzer.attribution import REQUEST_METADATA, Dimension, parse_dimension, request_metadata_key
 from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.bedrock.pricing import PriceTable
-from cur_analyzer.engines import Engine
+from cur_analyzer.engines import Engine, query_rows
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.granularity import Granularity, granularity_of, reconcile_note
 from cur_analyzer.reports._lines import month_is_final
@@ -66,14 +66,12 @@ def build_reconciliation(
     }
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
-    billed = engine.query("reconcile_billed", params).to_pylist()
+    billed = query_rows(engine, "reconcile_billed", params)
     grain = granularity_of(engine, month, (r["shortest_span_seconds"] for r in billed))
     period = _period_of(grain)
     _billed_buckets(billed, plan, buckets, notes, period)
     malformed: dict[str, int] = {}
-    usage = usable_rows(
-        engine.query("estimate_usage", window | {"meta_key": meta_key}).to_pylist(), malformed
-    )
+    usage = usable_rows(query_rows(engine, "estimate_usage", window | {"meta_key": meta_key}), malformed)
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
