@@ -13,16 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
-
-from pydantic import Field, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from typing import Any, ClassVar
 
 from cur_analyzer.choices import EngineName
 from cur_analyzer.errors import UserInputError
@@ -47,11 +40,11 @@ def config_file() -> tuple[Path, str] | None:
 
 def read_config_file() -> dict[str, Any]:
     """The settings of the config file in force ({} when there is none)."""
-    import tomllib
-
     found = config_file()
     if found is None:
         return {}
+    import tomllib
+
     path, what = found
     text = read_setting_file(path, what, CONFIG_MAX_BYTES)
     try:
@@ -64,12 +57,24 @@ def read_config_file() -> dict[str, Any]:
         raise UserInputError(f"{shown(path)}: not valid TOML: nested too deeply ({what})") from None
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CUR_ANALYZER_", extra="forbid")
+ENV_PREFIX = "CUR_ANALYZER_"
+#: the settings that name Glue databases and tables, which Athena SQL quotes
+_IDENTIFIERS = ("database", "table", "logs_table", "logs_database")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in force. The fields are the one list of settings: the environment variables
+    (``CUR_ANALYZER_<NAME>``) and the config file's keys are read from them."""
+
+    # a key of the config file that is no setting is refused, not ignored
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
     engine: EngineName = EngineName.DUCKDB
-    cur: Path | None = Field(default=None, description="local CUR 2.0 export folder or parquet files")
-    logs: Path | None = Field(default=None, description="local folder of Bedrock invocation logs (S3 layout)")
+    #: local CUR 2.0 export folder or parquet files
+    cur: Path | None = None
+    #: local folder of Bedrock invocation logs (S3 layout)
+    logs: Path | None = None
     prices: Path | None = None
     rules: Path | None = None
 
@@ -85,34 +90,32 @@ class Settings(BaseSettings):
     #: Data Exports export name (doctor finds it by destination when unset)
     export_name: str | None = None
 
-    @field_validator("database", "table", "logs_table", "logs_database")
-    @classmethod
-    def _identifier(cls, v: str | None) -> str | None:
-        if v is not None and not IDENTIFIER_RE.fullmatch(v):
-            raise ValueError("must be lower-case letters, digits and _ only")
-        return v
+    def __post_init__(self) -> None:
+        for name in _IDENTIFIERS:
+            value = getattr(self, name)
+            if value is not None and not IDENTIFIER_RE.fullmatch(value):
+                raise UserInputError(f"configuration: {name}: must be lower-case letters, digits and _ only")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file is read here rather than by pydantic-settings' own TOML source, which skips a name
-        # that is not a regular file without a word and reads whatever it opens to the end.
-        return (init_settings, env_settings, InitSettingsSource(settings_cls, read_config_file()))
+
+def _from_environment() -> dict[str, str]:
+    """The settings given as ``CUR_ANALYZER_<NAME>`` variables (the name in any case, as shells differ)."""
+    wanted = {ENV_PREFIX + f.name.upper(): f.name for f in fields(Settings)}
+    return {wanted[k.upper()]: v for k, v in os.environ.items() if k.upper() in wanted}
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings with the command-line values that were actually given layered on top."""
-    from pydantic import ValidationError
+    """Settings with the command-line values that were actually given layered on top of the environment
+    variables, then the config file. Validated (pydantic) only when something was given: the defaults
+    need no checking, and a command run without any setting never loads pydantic."""
+    given = read_config_file() | _from_environment() | {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return Settings()
+    from pydantic import TypeAdapter, ValidationError
 
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return TypeAdapter(Settings).validate_python(given)
     except ValidationError as e:
         first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserInputError(f"configuration: {where}: {first['msg']}") from None
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        message = "not a setting" if first["type"] == "unexpected_keyword_argument" else first["msg"]
+        raise UserInputError(f"configuration: {where}: {message}") from None

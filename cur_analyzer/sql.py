@@ -22,6 +22,7 @@ from typing import Any
 
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.resources import resource_dir
+from cur_analyzer.sql_cache import remembered
 
 _PARAMS_RE = re.compile(r"^--\s*params:\s*(.*)$")
 # an indented comment line holding only names and commas continues the list
@@ -221,10 +222,16 @@ def placeholder_count(text: str) -> int:
 
 @cache
 def for_duckdb(name: str) -> str:
-    """The file transpiled Athena -> DuckDB (logical table names are DuckDB views of the same name)."""
+    """The file transpiled Athena -> DuckDB (logical table names are DuckDB views of the same name); kept
+    on disk after the first run (``sql_cache``)."""
+    text = load(name).text
+    return remembered("duckdb", text, lambda: transpiled_to_duckdb(text))
+
+
+def transpiled_to_duckdb(text: str) -> str:
     import sqlglot
 
-    return sqlglot.transpile(load(name).text, read="athena", write="duckdb")[0]
+    return sqlglot.transpile(text, read="athena", write="duckdb")[0]
 
 
 def validate_identifier(value: str, what: str) -> str:
@@ -251,10 +258,15 @@ def for_athena(name: str, tables: Mapping[str, tuple[str, str]]) -> str:
 
 @cache
 def tables_of(name: str) -> frozenset[str]:
-    """Logical tables a SQL file reads (``cur2``, ``invocation_logs``)."""
+    """Logical tables a SQL file reads (``cur2``, ``invocation_logs``); kept on disk (``sql_cache``)."""
+    text = load(name).text
+    return frozenset(remembered("tables", text, lambda: _tables_read(text)))
+
+
+def _tables_read(text: str) -> list[str]:
     import sqlglot
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(load(name).text, read="athena")
+    tree = sqlglot.parse_one(text, read="athena")
     ctes = {c.alias for c in tree.find_all(exp.CTE)}
-    return frozenset(t.name for t in tree.find_all(exp.Table) if t.name not in ctes)
+    return sorted({t.name for t in tree.find_all(exp.Table) if t.name not in ctes})

@@ -153,6 +153,7 @@ def test_the_duckdb_and_athena_engines_give_the_same_chargeback(aws, make_cur):
         recorded = []
         original = local.query
         local.query = lambda name, p: recorded.append(t := original(name, p)) or t  # type: ignore[method-assign]
+        local.query_rows = lambda name, p: local.query(name, p).to_pylist()  # type: ignore[method-assign]
         build_chargeback(local, "2026-10", **params)
         for table in recorded:
             queue(table)
@@ -276,6 +277,7 @@ def test_the_duckdb_and_athena_engines_give_the_same_estimate(aws):
     recorded = []
     original = local.query
     local.query = lambda name, p: recorded.append(t := original(name, p)) or t  # type: ignore[method-assign]
+    local.query_rows = lambda name, p: local.query(name, p).to_pylist()  # type: ignore[method-assign]
     expected = build_estimate(local, "2026-10", "models", profiles=profiles)
     for table in recorded:
         queue(table)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer._click.types import FloatParamType, IntParamType
+from typer._types import TyperChoice
 from typer.core import TyperCommand, TyperGroup
 
 from cur_analyzer.errors import BAD_INPUT, BUG, INTERRUPTED, exit_code_for
@@ -24,23 +26,75 @@ __all__ = ["app", "command", "commands_of", "error_line", "progress", "state"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _FlagsTakeNoValue:
-    """Typer's help panel puts a value type after every option, so ``--debug <bool>`` reads as if the flag
-    wanted a value; a flag takes none, and its help line shows none."""
+class _ChoiceSaysWhatWasGiven:
+    """A value outside an option's choices is said the way every other bad value is: ``must be one of
+    table, csv, ... (got 'pdf')``."""
+
+    choices: Sequence[Any]
+
+    def get_invalid_choice_message(self, value: Any, ctx: Any) -> str:  # noqa: ARG002 - click's signature
+        return f"must be {_either(self.choices)} (got {value!r})"
+
+
+class _NumberSaysWhatWasGiven:
+    """A bad number is said in words, the way every other bad value is (``must be an integer (got 'ten')``,
+    ``must be at least 100 (got '5')``), not by the parameter type's internal name (``int range``)."""
+
+    _number_class: type
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from typer._click.exceptions import BadParameter
+
+        try:
+            self._number_class(value)
+        except (TypeError, ValueError):
+            word = "an integer" if self._number_class is int else "a number"
+            self.fail(f"must be {word} (got {value!r})", param, ctx)  # type: ignore[attr-defined]
+        try:
+            return super().convert(value, param, ctx)  # type: ignore[misc]
+        except BadParameter:
+            self.fail(f"must be {self._range_words()} (got {value!r})", param, ctx)  # type: ignore[attr-defined]
+
+    def _range_words(self) -> str:
+        low, high = getattr(self, "min", None), getattr(self, "max", None)
+        above = f"more than {low}" if getattr(self, "min_open", False) else f"at least {low}"
+        below = f"less than {high}" if getattr(self, "max_open", False) else f"at most {high}"
+        return " and ".join(words for bound, words in ((low, above), (high, below)) if bound is not None)
+
+
+@functools.cache
+def _said_our_way(base: type) -> type:
+    mixin = _ChoiceSaysWhatWasGiven if issubclass(base, TyperChoice) else _NumberSaysWhatWasGiven
+    return type(base.__name__, (mixin, base), {})
+
+
+class _ParamsShownOurWay:
+    """Typer's help puts a value type after every option, so ``--debug <bool>`` reads as if the flag wanted
+    a value: a flag takes none, and its help line shows none. A bad choice or number names the value
+    given."""
 
     def get_params(self, ctx: Any) -> list[Any]:
+        import copy
+
         params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             if getattr(param, "is_flag", False):
                 param.metavar = ""
+            kind = getattr(param, "type", None)
+            if isinstance(kind, TyperChoice | IntParamType | FloatParamType) and not isinstance(
+                kind, _ChoiceSaysWhatWasGiven | _NumberSaysWhatWasGiven
+            ):
+                ours = copy.copy(kind)
+                ours.__class__ = _said_our_way(type(kind))
+                param.type = ours
         return params
 
 
-class _Command(_FlagsTakeNoValue, TyperCommand):
+class _Command(_ParamsShownOurWay, TyperCommand):
     """A command of the app."""
 
 
-class _OneLineErrors(_FlagsTakeNoValue, TyperGroup):
+class _OneLineErrors(_ParamsShownOurWay, TyperGroup):
     """Click's usage errors (unknown or missing option, bad choice) end like every other error: one line
     on stderr naming the command and its ``--help``, exit 2, instead of a usage box."""
 
@@ -75,17 +129,12 @@ class _OneLineErrors(_FlagsTakeNoValue, TyperGroup):
 
 
 def _usage_line(error: Exception) -> str:
-    """Click's message on one line; a value outside an option's choices is said the way every other bad
-    value is (``--format must be one of table, csv, ... (got 'pdf')``)."""
+    """Click's message on one line; a bad choice or number behind the option's long flag alone."""
     param = getattr(error, "param", None)
-    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
-    # the value typed reaches us only as the input of the validation error typer raised from
-    found = getattr(error.__cause__, "errors", None)
-    problems = found() if callable(found) else []
-    if param is None or not choices or not problems or "input" not in problems[0]:
+    if param is None or not isinstance(param.type, _ChoiceSaysWhatWasGiven | _NumberSaysWhatWasGiven):
         return " ".join(error.format_message().split())  # type: ignore[attr-defined]
     flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
-    return f"{flag} must be {_either(choices)} (got {problems[0]['input']!r})"
+    return f"{flag} {error.message}"  # type: ignore[attr-defined]
 
 
 def _either(choices: Sequence[Any]) -> str:
@@ -100,6 +149,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # plain help: rich's help panels import a markdown parser and syntax highlighter (150 ms) to print text
+    rich_markup_mode=None,
 )
 
 

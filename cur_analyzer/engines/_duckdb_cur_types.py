@@ -15,13 +15,17 @@ from functools import cache
 
 from cur_analyzer import schema
 from cur_analyzer.errors import UserInputError
+from cur_analyzer.sql_cache import remembered
 
 
-@cache  # sqlglot takes milliseconds per type: the view asks for every column's
+@cache  # sqlglot takes milliseconds per type, and the view asks for every column's: kept on disk too
 def athena_to_duckdb_type(athena_type: str) -> str:
-    from sqlglot import exp
+    def work_out() -> str:
+        from sqlglot import exp
 
-    return exp.DataType.build(athena_type, dialect="athena").sql("duckdb")
+        return exp.DataType.build(athena_type, dialect="athena").sql("duckdb")
+
+    return remembered("type", athena_type, work_out)
 
 
 def quote(identifier: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from cur_analyzer import schema, sql
 from cur_analyzer.engines._duckdb_cur_types import quote
+from cur_analyzer.sql_cache import remembered
 
 #: what a hold can keep: the Bedrock-scope lines of the month, or all of them
 HOLD_SCOPES = ("bedrock", "all")
@@ -45,18 +46,32 @@ def cur_queries() -> tuple[str, ...]:
 def columns_read() -> tuple[str, ...]:
     """The CUR columns some query reads, in ``schema.CUR_COLUMNS`` order, then ``billing_period``: what a
     held month keeps (a query that selects ``*`` keeps every column)."""
-    from sqlglot import exp
-
     names: set[str] = set()
     for name in cur_queries():
-        tree = _tree(name)
-        if any(isinstance(star.parent, exp.Select) for star in tree.find_all(exp.Star)):
+        read = _columns_of(name)
+        if read is None:
             return (*(c.name for c in schema.CUR_COLUMNS), schema.PARTITION_COLUMN.name)
-        names |= {column.name.lower() for column in tree.find_all(exp.Column)}
+        names |= set(read)
     return (
         *(c.name for c in schema.CUR_COLUMNS if c.name in names),
         schema.PARTITION_COLUMN.name,
     )
+
+
+def _columns_of(name: str) -> list[str] | None:
+    """The lower-case column names a query reads; None when it selects ``*`` (every column). Kept on disk
+    (``sql_cache``): a held month needs this of every query, on every run."""
+    text = sql.load(name).text
+
+    def work_out() -> list[str] | None:
+        from sqlglot import exp
+
+        tree = _tree(name)
+        if any(isinstance(star.parent, exp.Select) for star in tree.find_all(exp.Star)):
+            return None
+        return sorted({column.name.lower() for column in tree.find_all(exp.Column)})
+
+    return remembered("columns", text, work_out)
 
 
 @cache
@@ -67,8 +82,9 @@ def _scope_expression() -> Any:
 
 
 def scope_sql_duckdb() -> str:
-    """The Bedrock scope as a DuckDB condition (what the scan marks the kept lines with)."""
-    return _scope_expression().sql(dialect="duckdb")
+    """The Bedrock scope as a DuckDB condition (what the scan marks the kept lines with); kept on disk."""
+    text = sql.load_fragment_text("in_bedrock_scope")
+    return remembered("scope", text, lambda: _scope_expression().sql(dialect="duckdb"))
 
 
 @dataclass(frozen=True)
@@ -129,13 +145,21 @@ def _is_scope_filter(condition: Any) -> bool:
 
 @cache
 def cur_reading(name: str) -> CurReading:
-    from sqlglot import exp
+    """How ``name``'s SELECTs over ``cur2`` filter it; kept on disk (``sql_cache``)."""
 
-    selects = [s for s in _tree(name).find_all(exp.Select) if _reads_cur(s)]
-    return CurReading(
-        one_month=all(any(_is_period_filter(c) for c in _conjuncts(s)) for s in selects),
-        bedrock_only=all(any(_is_scope_filter(c) for c in _conjuncts(s)) for s in selects),
-    )
+    def work_out() -> list[bool]:
+        from sqlglot import exp
+
+        selects = [s for s in _tree(name).find_all(exp.Select) if _reads_cur(s)]
+        return [
+            all(any(_is_period_filter(c) for c in _conjuncts(s)) for s in selects),
+            all(any(_is_scope_filter(c) for c in _conjuncts(s)) for s in selects),
+        ]
+
+    # the scope fragment is part of the answer: a changed scope is a new question
+    question = sql.load(name).text + "\n" + sql.load_fragment_text("in_bedrock_scope")
+    one_month, bedrock_only = remembered("cur-reading", question, work_out)
+    return CurReading(one_month=one_month, bedrock_only=bedrock_only)
 
 
 def fill_sql(files_view: str, scope: str) -> str:
@@ -148,14 +172,19 @@ def fill_sql(files_view: str, scope: str) -> str:
 def on_files(name: str, files_view: str) -> str:
     """``athena/<name>.sql`` for DuckDB, reading the view over the files (``files_view``, fully named)
     instead of ``cur2``, which a hold shadows."""
-    import sqlglot
-    from sqlglot import exp
+    text = sql.for_duckdb(name)
 
-    tree = sqlglot.parse_one(sql.for_duckdb(name), read="duckdb")
-    for table in tree.find_all(exp.Table):
-        if table.name == schema.CUR_TABLE and not table.args.get("db"):
-            table.replace(exp.to_table(files_view, dialect="duckdb").as_(table.alias_or_name))
-    return tree.sql(dialect="duckdb")
+    def work_out() -> str:
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(text, read="duckdb")
+        for table in tree.find_all(exp.Table):
+            if table.name == schema.CUR_TABLE and not table.args.get("db"):
+                table.replace(exp.to_table(files_view, dialect="duckdb").as_(table.alias_or_name))
+        return tree.sql(dialect="duckdb")
+
+    return remembered("on-files", files_view + "\n" + text, work_out)
 
 
 @dataclass(frozen=True)

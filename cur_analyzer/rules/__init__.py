@@ -31,46 +31,108 @@ budgets and alerts attribute a dollar the same way, and each value carries ``att
 A validation error names the file, line and column (the pydantic error location is walked down the YAML
 node tree PyYAML composes) and exits 2.
 
-Modules, one job each: ``_model`` the file's schema (pydantic), ``_load`` reading and validating it with
+Modules, one job each: ``_model`` the file's schema (pydantic), ``_find`` which file is in force, ``_load`` reading and validating it with
 ``file:line:column`` errors, ``_sources`` compiling a dimension's sources (tag lookups, account maps,
 principal patterns through ``_patterns``), ``_compiled`` the rules as the resolver reads them,
 ``_resolve`` the resolver (``LinePlan``), ``_splits`` shared-cost splits, ``_provenance`` the provenance
 columns of a one-row-per-value report, ``_budgets`` budget status.
 """
 
-from cur_analyzer.rules._budgets import BudgetStatus, budget_status
-from cur_analyzer.rules._compiled import RuleDimension, Rules, Source
-from cur_analyzer.rules._load import RULES_FILE_NAME, find_rules, load_rules
-from cur_analyzer.rules._model import (
-    ADJUSTMENT_TYPES,
-    ALL_ADJUSTMENTS,
-    SPLIT_METHODS,
-    TAG_SOURCES,
-    AccountMapSource,
-    AlertRules,
-    BudgetSpec,
-    DimensionSpec,
-    PoolSpec,
-    PrincipalPattern,
-    PrincipalPatternSource,
-    RulesError,
-    RulesFile,
-    SharedCostRule,
-    SourceSpec,
-    TagSource,
-)
-from cur_analyzer.rules._patterns import compile_regex
-from cur_analyzer.rules._provenance import SHARED, Provenance, provenance
-from cur_analyzer.rules._resolve import MAX_SLOTS, Item, LinePlan, attribute, format_via
-from cur_analyzer.rules._sources import compile_source, read_account_map
-from cur_analyzer.rules._splits import (
-    MONEY_QUANTUM,
-    PERCENT_QUANTUM,
-    SplitResult,
-    allocate,
-    apply_shared_costs,
-    percentages,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cur_analyzer.rules._budgets import BudgetStatus, budget_status
+    from cur_analyzer.rules._compiled import RuleDimension, Rules, Source
+    from cur_analyzer.rules._find import RULES_FILE_NAME, find_rules
+    from cur_analyzer.rules._load import load_rules
+    from cur_analyzer.rules._model import (
+        ADJUSTMENT_TYPES,
+        ALL_ADJUSTMENTS,
+        SPLIT_METHODS,
+        TAG_SOURCES,
+        AccountMapSource,
+        AlertRules,
+        BudgetSpec,
+        DimensionSpec,
+        PoolSpec,
+        PrincipalPattern,
+        PrincipalPatternSource,
+        RulesError,
+        RulesFile,
+        SharedCostRule,
+        SourceSpec,
+        TagSource,
+    )
+    from cur_analyzer.rules._patterns import compile_regex
+    from cur_analyzer.rules._provenance import SHARED, Provenance, provenance
+    from cur_analyzer.rules._resolve import MAX_SLOTS, Item, LinePlan, attribute, format_via
+    from cur_analyzer.rules._sources import compile_source, read_account_map
+    from cur_analyzer.rules._splits import (
+        MONEY_QUANTUM,
+        PERCENT_QUANTUM,
+        SplitResult,
+        allocate,
+        apply_shared_costs,
+        percentages,
+    )
+
+#: where each public name lives: loaded when first asked for, so a report that never reads a rules file
+#: never loads the file's pydantic schema (``_model``) or YAML reader (``_load``)
+_HOMES = {
+    "BudgetStatus": "_budgets",
+    "budget_status": "_budgets",
+    "RuleDimension": "_compiled",
+    "Rules": "_compiled",
+    "Source": "_compiled",
+    "RULES_FILE_NAME": "_find",
+    "find_rules": "_find",
+    "load_rules": "_load",
+    "ADJUSTMENT_TYPES": "_model",
+    "ALL_ADJUSTMENTS": "_model",
+    "AccountMapSource": "_model",
+    "AlertRules": "_model",
+    "BudgetSpec": "_model",
+    "DimensionSpec": "_model",
+    "PoolSpec": "_model",
+    "PrincipalPattern": "_model",
+    "PrincipalPatternSource": "_model",
+    "RulesError": "_model",
+    "RulesFile": "_model",
+    "SPLIT_METHODS": "_model",
+    "SharedCostRule": "_model",
+    "SourceSpec": "_model",
+    "TAG_SOURCES": "_model",
+    "TagSource": "_model",
+    "compile_regex": "_patterns",
+    "Provenance": "_provenance",
+    "SHARED": "_provenance",
+    "provenance": "_provenance",
+    "Item": "_resolve",
+    "LinePlan": "_resolve",
+    "MAX_SLOTS": "_resolve",
+    "attribute": "_resolve",
+    "format_via": "_resolve",
+    "compile_source": "_sources",
+    "read_account_map": "_sources",
+    "MONEY_QUANTUM": "_splits",
+    "PERCENT_QUANTUM": "_splits",
+    "SplitResult": "_splits",
+    "allocate": "_splits",
+    "apply_shared_costs": "_splits",
+    "percentages": "_splits",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ADJUSTMENT_TYPES",

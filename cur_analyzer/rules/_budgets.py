@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from cur_analyzer.rules._model import HUNDRED, ZERO, BudgetSpec
+if TYPE_CHECKING:
+    from cur_analyzer.rules._model import BudgetSpec
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 __all__ = ["BudgetStatus", "budget_status"]
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cur_analyzer.rules._model import AlertRules, BudgetSpec, SharedCostRule
 from cur_analyzer.rules._patterns import search
+
+if TYPE_CHECKING:
+    # the file's schema is pydantic: a report run without a rules file never loads it
+    from cur_analyzer.rules._model import AlertRules, BudgetSpec, SharedCostRule
 
 __all__ = ["RuleDimension", "Rules", "Source"]
 
@@ -52,11 +55,20 @@ class Rules:
     dimensions: Mapping[str, RuleDimension]
     shared_costs: tuple[SharedCostRule, ...] = ()
     budgets: Mapping[str, BudgetSpec] = field(default_factory=dict)
-    alerts: AlertRules = field(default_factory=AlertRules)
+    #: the file's alert thresholds; None for rules without a file (``alerts`` gives the schema's defaults)
+    alert_thresholds: AlertRules | None = None
 
     @classmethod
     def empty(cls) -> Rules:
         return cls(None, {})
+
+    @property
+    def alerts(self) -> AlertRules:
+        if self.alert_thresholds is not None:
+            return self.alert_thresholds
+        from cur_analyzer.rules._model import AlertRules
+
+        return AlertRules()
 
     def allowed(self, name: str) -> frozenset[str] | None:
         dim = self.dimensions.get(name)

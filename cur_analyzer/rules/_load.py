@@ -4,7 +4,6 @@ the YAML node tree PyYAML composes). ``find_rules`` says which file is in force.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,9 +17,8 @@ from cur_analyzer.rules._sources import compile_source
 from cur_analyzer.setting_files import RULES_MAX_BYTES, load_yaml, read_setting_file
 from cur_analyzer.text import shown, visible
 
-__all__ = ["RULES_FILE_NAME", "find_rules", "load_rules"]
+__all__ = ["load_rules"]
 
-RULES_FILE_NAME = "cur-analyzer.rules.yaml"
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 
 #: A problem the schema cannot see on its own: (location in the file, message).
@@ -191,16 +189,3 @@ def load_rules(path: str | Path) -> Rules:
         {b.dimension: b for b in model.budgets},
         model.alerts,
     )
-
-
-def find_rules(explicit: str | Path | None = None, configured: str | Path | None = None) -> Rules | None:
-    """The rules in force: ``--rules FILE``, else the ``rules`` setting (``CUR_ANALYZER_RULES`` or
-    ``cur-analyzer.toml``), else ``./cur-analyzer.rules.yaml`` when it exists, else none."""
-    if explicit is not None:
-        return load_rules(explicit)
-    if configured is not None:
-        return load_rules(configured)
-    default = Path(RULES_FILE_NAME)
-    # Whatever stands under that name is meant as the rules file: a FIFO, a directory or a link to
-    # /dev/zero is refused by load_rules, not silently skipped.
-    return load_rules(default) if os.path.lexists(default) else None

@@ -26,7 +26,8 @@ from cur_analyzer.attribution import (
 )
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.rules._compiled import RuleDimension, Rules
-from cur_analyzer.rules._model import ZERO
+
+ZERO = Decimal(0)
 
 __all__ = ["MAX_SLOTS", "Item", "LinePlan", "attribute", "format_via"]
 

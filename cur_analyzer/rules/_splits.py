@@ -9,11 +9,17 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from typing import TYPE_CHECKING
 
 from cur_analyzer.attribution import UNALLOCATED
-from cur_analyzer.rules._model import HUNDRED, ZERO, SharedCostRule
 from cur_analyzer.rules._resolve import Item, LinePlan
 from cur_analyzer.text import money
+
+if TYPE_CHECKING:
+    from cur_analyzer.rules._model import SharedCostRule
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 __all__ = ["MONEY_QUANTUM", "PERCENT_QUANTUM", "SplitResult", "allocate", "apply_shared_costs", "percentages"]
 
