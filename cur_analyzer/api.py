@@ -65,7 +65,7 @@ class _RememberingEngine:
         self._engine = engine
         self._months: list[str] | None = None
         self._capabilities: Capabilities | None = None
-        self._status: dict[str, pa.Table] = {}
+        self._status: dict[str, list[dict[str, Any]]] = {}
 
     @property
     def name(self) -> str:
@@ -86,11 +86,16 @@ class _RememberingEngine:
         return self._capabilities
 
     def query(self, name: str, params: Mapping[str, Any]) -> pa.Table:
+        return self._engine.query(name, params)
+
+    def query_rows(self, name: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        from cur_analyzer.engines import query_rows
+
         if name != "month_status":
-            return self._engine.query(name, params)
+            return query_rows(self._engine, name, params)
         key = str(params["month"])
         if key not in self._status:
-            self._status[key] = self._engine.query(name, params)
+            self._status[key] = query_rows(self._engine, name, params)
         return self._status[key]
 
     def held(self, month: str, scope: str) -> AbstractContextManager[None]:

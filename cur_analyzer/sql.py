@@ -200,6 +200,8 @@ def literal(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, list | tuple):  # an array parameter (every required tag key at once)
+        return "ARRAY[" + ", ".join(literal(v) for v in value) + "]"
     raise TypeError(f"unsupported Athena parameter type {type(value).__name__}")
 
 

@@ -40,6 +40,10 @@ class Recording:
         self.asked.append(name)
         return self.engine.query(name, params)
 
+    def query_rows(self, name: str, params: Any):
+        self.asked.append(name)
+        return self.engine.query_rows(name, params)
+
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.engine, attr)
 

@@ -125,14 +125,13 @@ def test_a_fragment_binds_its_parameters_under_the_names_the_query_gives():
 
 def test_the_paste_ready_query_quotes_every_value_as_a_literal():
     values = dict.fromkeys(sql.load("tag_coverage").params, None) | {
-        "resource_tags_key": "resourceTags/o'brien",
-        "principal_key": "iamPrincipal/team",
+        "tag_keys": ["o'brien", "team"],
         "cost_basis": "unblended",
         "month": "2026-10",
         "service": "bedrock",
     }
     text = sql.literal_sql("tag_coverage", values)
     assert "?" not in text.replace("'?'", "")
-    assert "'resourceTags/o''brien'" in text
+    assert "ARRAY['o''brien', 'team']" in text
     tree = sqlglot.parse_one(text, read="athena")
     assert not list(tree.find_all(exp.Placeholder))

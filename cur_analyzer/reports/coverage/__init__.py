@@ -10,11 +10,13 @@ For each ``--require KEY``, coverage = tagged cost / total cost of the month's u
 * ``any``       — a line is tagged when any of the three tag sources gives it a non-empty value
 
 broken down by account and by service. Adjustment lines (tax, credits, fees…) carry no tags; they are left
-out of the ratio and their total is reported beside it. Built from ``athena/tag_coverage.sql`` (one run per
-key), ``athena/tag_spellings.sql`` and, for rules dimensions, ``athena/attribution_lines.sql``.
+out of the ratio and their total is reported beside it. Built from ``athena/tag_coverage.sql`` (every key in
+one read of the month: sums, ranked offenders, values, spellings) and, for rules dimensions,
+``athena/attribution_lines.sql``.
 
 The package splits by job: ``_model`` (types and vocabulary), ``_build`` (options, queries, notes),
-``_tally`` (sums per key), ``_spellings`` (spelling hygiene) and ``_table`` (the renderers' view).
+``_tally`` (the query's rows per key, the rules source), ``_spellings`` (spelling hygiene) and ``_table``
+(the renderers' view).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Building the coverage report from the engine: checking the options, running ``tag_coverage.sql`` per
-key, ``tag_spellings.sql`` and, for rules dimensions, ``attribution_lines.sql``, and writing the notes."""
+"""Building the coverage report from the engine: checking the options, running ``tag_coverage.sql`` once for
+every key (the month read once) and, for rules dimensions, ``attribution_lines.sql``, and writing the notes."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from cur_analyzer.reports.coverage._model import (
     Offender,
 )
 from cur_analyzer.reports.coverage._spellings import _spelling_problems
-from cur_analyzer.reports.coverage._tally import _tally
+from cur_analyzer.reports.coverage._tally import Parts, ordered_problems, ordered_rows, rules_part
 from cur_analyzer.text import money
 
 if TYPE_CHECKING:
@@ -56,15 +56,18 @@ def _checked_keys(keys: Sequence[str], service: str, cost_basis: str) -> tuple[s
     return tuple(dict.fromkeys(_check_key(k) for k in keys))
 
 
-def tag_coverage_params(key: str, month: str, service: str, cost_basis: str) -> dict[str, Any]:
+def tag_coverage_params(
+    keys: Sequence[str], month: str, service: str, cost_basis: str, top: int = 10
+) -> dict[str, Any]:
+    """``tag_coverage.sql``'s parameters: every key at once, so the month is read once whatever their number."""
     return {
-        "resource_tags_key": f"resourceTags/{key}",
-        "resource_key": resource_tags_key(key),
-        "principal_key": f"iamPrincipal/{key}",
-        "account_key": f"accountTag/{key}",
+        "tag_keys": list(keys),
+        "usage_types": sorted(USAGE_LINE_TYPES),
+        "resource_keys": [resource_tags_key(k) for k in keys],
         "cost_basis": cost_basis,
         "month": month,
         "service": service,
+        "top": top,
     }
 
 
@@ -95,26 +98,27 @@ def build_coverage(
         )
     lines, rules_keys, resolved = _rules_part(engine, month, keys, rules, service, cost_basis, lines)
 
+    parts = Parts.of(
+        query_rows(engine, "tag_coverage", tag_coverage_params(keys, month, service, cost_basis, top))
+    )
     rows: list[CoverageRow] = []
     offenders: list[Offender] = []
     not_listed: list[Offender] = []
     hygiene: list[HygieneProblem] = []
-    adjustments: dict[str, Decimal] = {}
     for key in keys:
-        records = query_rows(engine, "tag_coverage", tag_coverage_params(key, month, service, cost_basis))
         allowed = rules.allowed(key) if rules is not None else None
-        tallies, adj = _tally(key, records, allowed)
+        key_rows, problems = parts.rows(key), parts.value_problems(key, allowed)
         if key in resolved:
-            tallies.add_rules(resolved[key], allowed)
-        adjustments = adj
-        rows += tallies.rows()
-        listed, rest = tallies.offenders(top)
+            rules_rows, rules_problems = rules_part(key, resolved[key], allowed)
+            key_rows, problems = key_rows + rules_rows, problems + rules_problems
+        rows += ordered_rows(key_rows)
+        hygiene += ordered_problems(problems)
+        listed, rest = parts.offenders(key)
         offenders += listed
         not_listed += rest
-        hygiene += tallies.hygiene()
-    spellings = query_rows(engine, "tag_spellings", {"month": month, "service": service})
-    hygiene = _spelling_problems(keys, spellings) + hygiene
-    final = lines.final if lines is not None else month_is_final(engine, month)
+    hygiene = _spelling_problems(keys, parts.spellings()) + hygiene
+    adjustments = parts.adjustments()
+    final = lines.final if lines is not None else month_is_final(engine, month, *parts.line_counts())
     notes += _closing_notes(month, rules_keys, adjustments, final)
     return Coverage(
         month,

@@ -1,5 +1,6 @@
-"""Spelling hygiene: the same tag key written several ways, found in ``tag_spellings.sql`` rows of the
-unified ``tags`` map and the legacy ``resource_tags`` map."""
+"""Spelling hygiene: the same tag key written several ways, found in the spelling rows of
+``tag_coverage.sql`` (the shape of ``tag_spellings.sql``'s rows) of the unified ``tags`` map and the legacy
+``resource_tags`` map."""
 
 from __future__ import annotations
 

@@ -1,167 +1,158 @@
-"""Summing one required key over ``tag_coverage.sql`` rows (and the rules rows of the same key): tagged
-and total cost per source and scope, the principals and resources that lack the key, empty and
-disallowed values, and the adjustment total left out of the ratio."""
+"""Reading the rows of ``tag_coverage.sql`` (every key in one read: the sums, the ranked offenders, the values
+found, the spellings and the month's line counts) into the report's types, and adding the rules coverage of a
+key from the month's lines."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cur_analyzer.attribution import UNALLOCATED, USAGE_LINE_TYPES, is_a_value
+from cur_analyzer.attribution import UNALLOCATED
 from cur_analyzer.reports.coverage._model import (
     HYGIENE_PROBLEMS,
-    NO_CALLER,
     OFFENDER_KINDS,
     SOURCES,
-    TAG_SOURCES,
     ZERO,
     CoverageRow,
     HygieneProblem,
     Offender,
 )
 
+_SCOPES = ("total", "account", "service")
 
-class _Tally:
-    """Sums for one key, over ``tag_coverage.sql`` rows (and the rules rows of the same key)."""
 
-    def __init__(self, key: str):
-        self.key = key
-        # (source, scope, scope_value, currency) -> [tagged, total]
-        self.cov: dict[tuple[str, str, str | None, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-        # (kind, id, account, currency) -> [untagged, uncovered, lines]
-        self.off: dict[tuple[str, str, str | None, str], list] = defaultdict(lambda: [ZERO, ZERO, 0])
-        # (problem, source, value, currency) -> [cost, lines]
-        self.bad: dict[tuple[str, str, str | None, str], list] = defaultdict(lambda: [ZERO, 0])
-        self.has_rules = False
+def _money(value: Decimal | None) -> Decimal:
+    return value if value is not None else ZERO
 
-    def add(self, source: str, rec: Mapping[str, Any], cost: Decimal, tagged: bool) -> None:
-        currency = rec["currency"]
-        for scope, value in (
-            ("total", None),
-            ("account", rec.get("account")),
-            ("service", rec.get("service")),
-        ):
-            acc = self.cov[(source, scope, value, currency)]
+
+@dataclass
+class Parts:
+    """The rows of ``tag_coverage.sql``, by what they answer."""
+
+    by_part: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, records: Iterable[dict[str, Any]]) -> Parts:
+        parts = cls()
+        for rec in records:
+            parts.by_part[rec["part"]].append(rec)
+        return parts
+
+    def rows(self, key: str) -> list[CoverageRow]:
+        return [
+            CoverageRow(
+                key, r["source"], r["scope"], r["scope_value"], r["currency"], _money(r["tagged_cost"]),
+                _money(r["cost"]),
+            )
+            for r in self.by_part["coverage"]
+            if r["tag_key"] == key
+        ]  # fmt: skip
+
+    def value_problems(self, key: str, allowed: frozenset[str] | None) -> list[HygieneProblem]:
+        """Empty values, and values outside ``allowed`` (a few distinct values per key and source)."""
+        bad: dict[tuple[str, str, str | None], list] = defaultdict(lambda: [ZERO, 0])
+        for r in self.by_part["value"]:
+            value = r["value"]
+            if r["tag_key"] != key:
+                continue
+            if value == "":
+                problem = ("empty-value", r["source"], None)
+            elif allowed is not None and value not in allowed:
+                problem = ("not-allowed", r["source"], value)
+            else:
+                continue
+            bad[problem][0] += _money(r["cost"])
+            bad[problem][1] += int(r["line_count"])
+        return [
+            HygieneProblem(key, problem, source, None, value, cost, lines)
+            for (problem, source, value), (cost, lines) in bad.items()
+        ]
+
+    def offenders(self, key: str) -> tuple[list[Offender], list[Offender]]:
+        """The listed offenders of ``key`` per kind, most uncovered first, and per kind and currency one row
+        summing the rest (so every uncovered dollar is in one of the two)."""
+        listed = [
+            Offender(
+                key, r["kind"], r["id"], r["account"], r["currency"], _money(r["cost"]),
+                _money(r["uncovered_cost"]), int(r["line_count"]),
+            )
+            for r in self.by_part["offender"]
+            if r["tag_key"] == key
+        ]  # fmt: skip
+        rest = [
+            Offender(
+                key, r["kind"], f"{r['offenders']} more", None, r["currency"], _money(r["cost"]),
+                _money(r["uncovered_cost"]), int(r["line_count"]), int(r["offenders"]),
+            )
+            for r in self.by_part["not-listed"]
+            if r["tag_key"] == key
+        ]  # fmt: skip
+        kinds = {k: i for i, k in enumerate(OFFENDER_KINDS)}
+        listed.sort(key=lambda o: (kinds[o.kind], -o.uncovered, -o.untagged, o.id))
+        rest.sort(key=lambda o: (kinds[o.kind], o.currency))
+        return listed, rest
+
+    def spellings(self) -> list[dict[str, Any]]:
+        """Every tag key of each map as spelled there, with its lines and unblended cost."""
+        return [
+            {"map_name": r["source"], "tag_key": r["value"], "line_count": r["line_count"], "cost": r["cost"]}
+            for r in self.by_part["spelling"]
+        ]
+
+    def adjustments(self) -> dict[str, Decimal]:
+        """Per currency, the cost of the adjustment lines, left out of the ratio."""
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for r in self.by_part["lines"]:
+            if not r["is_usage"]:
+                out[r["currency"]] += _money(r["cost"])
+        return dict(out)
+
+    def line_counts(self) -> tuple[int, int]:
+        """The month's lines in scope and how many of them carry an invoice id."""
+        lines = self.by_part["lines"]
+        return sum(int(r["line_count"]) for r in lines), sum(int(r["invoiced_lines"]) for r in lines)
+
+
+def rules_part(
+    key: str, resolved: Iterable[tuple[Mapping[str, Any], str | None]], allowed: frozenset[str] | None
+) -> tuple[list[CoverageRow], list[HygieneProblem]]:
+    """The rules source of ``key``: the usage rows of the month's lines with the value each resolves to."""
+    cov: dict[tuple[str, str | None, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    bad: dict[str, list] = defaultdict(lambda: [ZERO, 0])
+    for rec, value in resolved:
+        cost = _money(rec["cost"])
+        tagged = value is not None and value != UNALLOCATED
+        for scope, scope_value in zip(_SCOPES, (None, rec.get("account"), rec.get("service")), strict=True):
+            acc = cov[(scope, scope_value, rec["currency"])]
             acc[1] += cost
             if tagged:
                 acc[0] += cost
-
-    def offend(self, kind: str, ident: str, rec: Mapping[str, Any], cost: Decimal, uncovered: bool) -> None:
-        acc = self.off[(kind, ident, rec.get("account"), rec["currency"])]
-        acc[0] += cost
-        if uncovered:
-            acc[1] += cost
-        acc[2] += int(rec["line_count"])
-
-    def problem(
-        self, problem: str, source: str, value: str | None, rec: Mapping[str, Any], cost: Decimal
-    ) -> None:
-        acc = self.bad[(problem, source, value, rec["currency"])]
-        acc[0] += cost
-        acc[1] += int(rec["line_count"])
-
-    def add_rules(self, resolved: Iterable[tuple[dict, str | None]], allowed: frozenset[str] | None) -> None:
-        self.has_rules = True
-        for rec, value in resolved:
-            cost = rec["cost"] if rec["cost"] is not None else ZERO
-            self.add("rules", rec, cost, value is not None and value != UNALLOCATED)
-            if allowed is not None and value is not None and value not in allowed:
-                self.problem("not-allowed", "rules", value, rec, cost)
-
-    def rows(self) -> list[CoverageRow]:
-        order = {s: i for i, s in enumerate(SOURCES)}
-        scopes = {"total": 0, "account": 1, "service": 2}
-        out = [
-            CoverageRow(self.key, src, scope, value, cur, tagged, total)
-            for (src, scope, value, cur), (tagged, total) in self.cov.items()
-        ]
-        out.sort(key=lambda r: (scopes[r.scope], r.currency, r.scope_value or "", order[r.source]))
-        return out
-
-    def offenders(self, top: int) -> tuple[list[Offender], list[Offender]]:
-        """The ``top`` offenders per kind, most uncovered first, and per kind and currency one row summing
-        the rest (so every uncovered dollar is in one of the two)."""
-        listed: list[Offender] = []
-        rest: list[Offender] = []
-        for kind in OFFENDER_KINDS:
-            found = [
-                Offender(self.key, k, ident, account, cur, untagged, uncovered, lines)
-                for (k, ident, account, cur), (untagged, uncovered, lines) in self.off.items()
-                if k == kind
-            ]
-            found.sort(key=lambda o: (-o.uncovered, -o.untagged, o.id))
-            listed += found[:top]
-            rest += _summed(self.key, kind, found[top:])
-        return listed, rest
-
-    def hygiene(self) -> list[HygieneProblem]:
-        out = [
-            HygieneProblem(
-                self.key, problem, source, None, value if problem == "not-allowed" else None, cost, lines
-            )
-            for (problem, source, value, _cur), (cost, lines) in self.bad.items()
-        ]
-        out.sort(key=lambda p: (HYGIENE_PROBLEMS.index(p.problem), -p.cost, p.source or "", p.value or ""))
-        return out
-
-
-def _tally_usage_line(
-    t: _Tally, rec: Mapping[str, Any], cost: Decimal, allowed: frozenset[str] | None
-) -> None:
-    """One usage row: its cost per source, its empty or disallowed values, and who lacks the key."""
-    values = {
-        "resource": rec["resource_value"],
-        "principal": rec["principal_value"],
-        "account": rec["account_value"],
-    }
-    tagged = {src: is_a_value(v) for src, v in values.items()}
-    covered = any(tagged.values())
-    for src in TAG_SOURCES:
-        t.add(src, rec, cost, tagged[src])
-    t.add("any", rec, cost, covered)
-    for src, v in values.items():
-        if v == "":
-            t.problem("empty-value", src, None, rec, cost)
-        elif allowed is not None and v is not None and v not in allowed:
-            t.problem("not-allowed", src, v, rec, cost)
-    # an uncovered dollar is counted once: under its caller, else its resource, else as usage of the
-    # account and service with neither
-    caller = rec["principal"]
-    resource = rec["resource_id"] if rec["resource_kind"] in ("aip", "resource") else None
-    if caller and not tagged["principal"]:
-        t.offend("principal", caller, rec, cost, not covered)
-    if resource and not tagged["resource"]:
-        t.offend(rec["resource_kind"], resource, rec, cost, not covered and not caller)
-    if not caller and not resource and not covered:
-        t.offend(NO_CALLER, rec["service"] or "", rec, cost, True)
-
-
-def _summed(key: str, kind: str, offenders: list[Offender]) -> list[Offender]:
-    """One row per currency for the offenders not listed, ``id`` saying how many it stands for."""
-    by_currency: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, 0, 0])
-    for o in offenders:
-        acc = by_currency[o.currency]
-        acc[0] += o.untagged
-        acc[1] += o.uncovered
-        acc[2] += o.lines
-        acc[3] += 1
-    return [
-        Offender(key, kind, f"{n} more", None, cur, untagged, uncovered, lines, n)
-        for cur, (untagged, uncovered, lines, n) in sorted(by_currency.items())
+        if allowed is not None and value is not None and value not in allowed:
+            bad[value][0] += cost
+            bad[value][1] += int(rec["line_count"])
+    rows = [
+        CoverageRow(key, "rules", scope, scope_value, currency, tagged, total)
+        for (scope, scope_value, currency), (tagged, total) in cov.items()
     ]
+    problems = [
+        HygieneProblem(key, "not-allowed", "rules", None, value, cost, lines)
+        for value, (cost, lines) in bad.items()
+    ]
+    return rows, problems
 
 
-def _tally(
-    key: str, records: list[dict], allowed: frozenset[str] | None
-) -> tuple[_Tally, dict[str, Decimal]]:
-    t = _Tally(key)
-    adjustments: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for rec in records:
-        cost = rec["cost"] if rec["cost"] is not None else ZERO
-        if rec["line_item_type"] not in USAGE_LINE_TYPES:
-            adjustments[rec["currency"]] += cost
-            continue
-        _tally_usage_line(t, rec, cost, allowed)
-    return t, dict(adjustments)
+def ordered_rows(rows: Sequence[CoverageRow]) -> list[CoverageRow]:
+    """One key's rows: the totals, then per account, then per service; sources in ``SOURCES`` order."""
+    order = {s: i for i, s in enumerate(SOURCES)}
+    scopes = {s: i for i, s in enumerate(_SCOPES)}
+    return sorted(rows, key=lambda r: (scopes[r.scope], r.currency, r.scope_value or "", order[r.source]))
+
+
+def ordered_problems(problems: Sequence[HygieneProblem]) -> list[HygieneProblem]:
+    """One key's value problems: by problem, most costly first."""
+    return sorted(
+        problems, key=lambda p: (HYGIENE_PROBLEMS.index(p.problem), -p.cost, p.source or "", p.value or "")
+    )
