@@ -145,29 +145,18 @@ def _take(names: list[str], count: int, where: str) -> list[str]:
     return taken
 
 
+#: what the placeholder scan steps over whole (a string literal, a quoted name, a comment: a quote doubles to
+#: escape itself, and an unclosed one runs to the end), or a placeholder
+_SKIPPED_OR_PLACEHOLDER = re.compile(
+    r"'(?:[^']|'')*'?" r'|"(?:[^"]|"")*"?' r"|--[^\n]*" r"|/\*.*?(?:\*/|\Z)" r"|\?",
+    re.DOTALL,
+)
+
+
 def _placeholders(text: str) -> list[int]:
     """Offsets of the ``?`` placeholders of SQL text, skipping string literals, quoted names and comments
     (the text may be a piece of a statement, so it is scanned, not parsed)."""
-    found: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "'\"":
-            end = text.find(ch, i + 1)
-            while end != -1 and end + 1 < n and text[end + 1] == ch:  # '' and "" escape themselves
-                end = text.find(ch, end + 2)
-            i = n if end == -1 else end + 1
-        elif text.startswith("--", i):
-            end = text.find("\n", i)
-            i = n if end == -1 else end + 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end == -1 else end + 2
-        else:
-            if ch == "?":
-                found.append(i)
-            i += 1
-    return found
+    return [m.start() for m in _SKIPPED_OR_PLACEHOLDER.finditer(text) if m.group() == "?"]
 
 
 def _placeholders_in(text: str) -> int:
