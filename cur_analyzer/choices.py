@@ -104,6 +104,13 @@ class CheckSuite(StrEnum):
     LOGS = "logs"
 
 
+class CoverageView(StrEnum):
+    """What the coverage table shows: coverage per key and source, or who answers for the untagged spend."""
+
+    COVERAGE = "coverage"
+    OFFENDERS = "offenders"
+
+
 class UnitCostView(StrEnum):
     """The views of the unit costs: cost per 1M tokens, or what prompt caching bought."""
 

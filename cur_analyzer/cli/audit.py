@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cur_analyzer.choices import CostBasis, CoverageSource, ServiceScope
+from cur_analyzer.choices import CostBasis, CoverageSource, CoverageView, ServiceScope
 from cur_analyzer.cli._app import command, progress
 from cur_analyzer.cli._inputs import open_analyzer, period_text
 from cur_analyzer.cli._options import (
@@ -30,7 +30,6 @@ from cur_analyzer.cli._options import (
     TopOpt,
     finite_percent,
 )
-from cur_analyzer.reports.coverage._model import CoverageView
 
 if TYPE_CHECKING:
     from cur_analyzer.reports.alerts import Alerts

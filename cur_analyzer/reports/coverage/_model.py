@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from cur_analyzer.choices import CoverageView
 from cur_analyzer.reports._view import ReportModel
 
 if TYPE_CHECKING:
@@ -27,13 +27,6 @@ TAGS_MAP_PREFIXES = ("iamPrincipal/", "resourceTags/", "accountTag/", "userAttri
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 PCT_QUANTUM = Decimal("0.01")
-
-
-class CoverageView(StrEnum):
-    """What the coverage table shows: coverage per key and source, or who answers for the untagged spend."""
-
-    COVERAGE = "coverage"
-    OFFENDERS = "offenders"
 
 
 def normalise_key(key: str) -> str:
