@@ -115,13 +115,13 @@ def _compose(text: str, declared: tuple[str, ...], where: str, depth: int) -> tu
         before = text[position : include.start()]
         params += _take(own, _placeholders_in(before), where)
         frag = fragment(include.group(1))
-        args = [a.strip() for a in include.group(2).split(",")] if include.group(2) else list(frag.params)
-        if len(args) != len(frag.params):
-            raise ValueError(
-                f"{where}: {{{{ {frag.name} }}}} takes {len(frag.params)} parameters, got {len(args)}"
-            )
+        # a fragment may use one of its parameters at several ``?``: it takes each name once
+        names = list(dict.fromkeys(frag.params))
+        args = [a.strip() for a in include.group(2).split(",")] if include.group(2) else names
+        if len(args) != len(names):
+            raise ValueError(f"{where}: {{{{ {frag.name} }}}} takes {len(names)} parameters, got {len(args)}")
         body, inner = _compose(frag.text, frag.params, f"fragments/{frag.name}", depth + 1)
-        renamed = dict(zip(frag.params, args, strict=True))
+        renamed = dict(zip(names, args, strict=True))
         params += [renamed.get(p, p) for p in inner]
         # continuation lines take the indentation of the line the fragment is named on (readable output)
         line_start = text.rfind("\n", 0, include.start()) + 1
