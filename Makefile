@@ -61,7 +61,9 @@ fmt: install-test
 	$(BIN)/ruff format cur_analyzer tests benchmarks
 	$(BIN)/ruff check --fix cur_analyzer tests benchmarks
 
-# generates 1M/10M-line months and 5M log records under bench-data/ (reused), ~30 minutes on 2 cores
+# generates 2M/10M-line months and 5M log records under bench-data/ (reused), then times the library calls
+# (bench-data/results.md) and the CLI as typed against the hand-typed DuckDB queries (bench-data/whole.md);
+# ~45 minutes on 2 cores. Only the whole-process table: python -m benchmarks.run --whole --sizes 2000000
 bench: install
 	$(BIN)/python -m benchmarks.run --out bench-data
 

@@ -49,34 +49,50 @@ CHARGEBACK_COLUMNS = (
     "line_item_usage_amount",
 )
 MAP_COLUMNS = ("tags", "resource_tags")
+#: What every report's Bedrock scope and resource kind read (the scope's Marketplace half reads ``product``
+#: only where the month has Marketplace lines: DuckDB folds it away on the generated months).
+SCOPE_COLUMNS = ("bill_billing_entity", "line_item_resource_id")
 FLOOR_COLUMNS: dict[str, tuple[str, ...]] = {
-    "chargeback-principal": CHARGEBACK_COLUMNS,
-    # a principal tag has no resource_tags spelling, yet the SQL looks up '' in resource_tags on every line
-    "chargeback-team": (*CHARGEBACK_COLUMNS[1:], *MAP_COLUMNS),
+    "chargeback-principal": (*CHARGEBACK_COLUMNS, *SCOPE_COLUMNS),
+    "chargeback-team": (*CHARGEBACK_COLUMNS[1:], *SCOPE_COLUMNS, "tags"),
     "coverage-team": (
         *CHARGEBACK_COLUMNS[:-1],
+        *SCOPE_COLUMNS,
         "line_item_usage_account_id",
-        "line_item_resource_id",
         *MAP_COLUMNS,
     ),
     "reconcile": (
         "line_item_usage_start_date",
+        "line_item_usage_end_date",
         "line_item_usage_account_id",
         "product_region_code",
         "line_item_iam_principal",
         "line_item_usage_type",
-        "line_item_resource_id",
         "pricing_unit",
         "line_item_usage_amount",
         "line_item_unblended_cost",
         "line_item_product_code",
         "line_item_line_item_type",
-        *MAP_COLUMNS,  # looked up with empty keys when reconcile has no tag dimension
+        "line_item_currency_code",
+        "product",
+        *SCOPE_COLUMNS,
     ),
 }
 #: What the pandas way reads: the columns its answer needs.
 COVERAGE_COLUMNS = (*CHARGEBACK_COLUMNS, "line_item_usage_account_id", "line_item_resource_id", *MAP_COLUMNS)
-RECONCILE_COLUMNS = FLOOR_COLUMNS["reconcile"][:-2]
+RECONCILE_COLUMNS = (
+    "line_item_usage_start_date",
+    "line_item_usage_account_id",
+    "product_region_code",
+    "line_item_iam_principal",
+    "line_item_usage_type",
+    "line_item_resource_id",
+    "pricing_unit",
+    "line_item_usage_amount",
+    "line_item_unblended_cost",
+    "line_item_product_code",
+    "line_item_line_item_type",
+)
 
 
 # --- the library ------------------------------------------------------------------------------------------
@@ -114,22 +130,14 @@ def reconcile(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # --- the floor: a bare DuckDB scan of the same columns ----------------------------------------------------
-def _touch(column: str) -> str:
-    if column in MAP_COLUMNS:
-        return f"SUM(cardinality({column}))"
-    if column in ("line_item_unblended_cost", "line_item_usage_amount"):
-        return f"SUM({column})"
-    if column.endswith("_date"):
-        return f"MAX({column})"
-    return f"SUM(length({column}))"
-
-
 def floor(args: argparse.Namespace, columns: tuple[str, ...]) -> dict[str, Any]:
     import duckdb
 
+    from benchmarks.handtyped import LOGS_READ, touch
+
     con = duckdb.connect()
     glob = str(Path(args.cur) / "data" / "*" / "*.parquet")
-    touched = ", ".join(_touch(c) for c in columns)
+    touched = ", ".join(touch(c) for c in columns)
     row = con.execute(
         f"SELECT COUNT(*), {touched} FROM read_parquet(?, hive_partitioning=true) "  # noqa: S608 - our names
         "WHERE BILLING_PERIOD = ?",
@@ -137,26 +145,9 @@ def floor(args: argparse.Namespace, columns: tuple[str, ...]) -> dict[str, Any]:
     ).fetchone()
     out: dict[str, Any] = {"lines": row[0]}
     if args.logs:
-        # The log fields the reconciliation reads, parsed by DuckDB's JSON reader (no malformed-line guard).
-        glob_logs = str(Path(args.logs) / "**" / "*.json.gz")
-        log_row = con.execute(
-            """
-            SELECT COUNT(*), SUM(length(identity.arn)), SUM(length(modelId)), SUM(length(operation)),
-                SUM(length(accountId)), SUM(length(region)),
-                SUM(input.inputTokenCount), SUM(output.outputTokenCount),
-                SUM(input.cacheReadInputTokenCount), SUM(input.cacheWriteInputTokenCount),
-                SUM(length(input.inputBodyJson)), MAX("timestamp"), COUNT(errorCode), COUNT(inferenceRegion)
-            FROM read_json(?, format='newline_delimited', columns={
-                'timestamp': 'VARCHAR', 'accountId': 'VARCHAR', 'region': 'VARCHAR', 'operation': 'VARCHAR',
-                'modelId': 'VARCHAR', 'inferenceRegion': 'VARCHAR', 'errorCode': 'VARCHAR',
-                'identity': 'STRUCT(arn VARCHAR)',
-                'input': 'STRUCT(inputBodyJson VARCHAR, inputTokenCount BIGINT,
-                    cacheReadInputTokenCount BIGINT, cacheWriteInputTokenCount BIGINT)',
-                'output': 'STRUCT(outputTokenCount BIGINT)'})
-            """,
-            [glob_logs],
-        ).fetchone()
-        out["log_records"] = log_row[0]
+        # The log fields the reconciliation reads (the hand-typed floor's read of them, as a parameter).
+        log_sql = LOGS_READ.replace("'{logs}/**/*.json.gz'", "?")
+        out["log_records"] = con.execute(log_sql, [str(Path(args.logs) / "**" / "*.json.gz")]).fetchone()[0]
     return out
 
 
@@ -313,20 +304,17 @@ def columns_read(cur: Path, logs: Path | None = None) -> dict[str, list[str]]:
     for report, build in builds.items():
         engine = DuckDBEngine(cur, logs=one_log if report == "reconcile" else None)
         seen: set[str] = set()
-        run_query = engine.query
+        prepare = engine._prepared
 
-        def probe(name: str, params: Any, engine=engine, seen=seen, run_query=run_query):
-            tables = sql.tables_of(name)
-            if schema.CUR_TABLE in tables and name != "month_status":
-                engine._ensure_cur_view()
-                if schema.LOGS_TABLE in tables:
-                    engine._ensure_logs_view()
-                text = sql.for_duckdb(name)
-                plan = engine._con.execute("EXPLAIN (FORMAT JSON) " + text, sql.load(name).bind(params))
+        # Every query (query, query_rows, query_batches) is prepared by _prepared: EXPLAIN what it returns.
+        def probe(name: str, params: Any, engine=engine, seen=seen, prepare=prepare):
+            text, values, source, month = prepare(name, params)
+            if schema.CUR_TABLE in sql.tables_of(name) and name != "month_status":
+                plan = engine._con.execute("EXPLAIN (FORMAT JSON) " + text, values)
                 seen.update(_parquet_columns(json.loads(plan.fetchall()[0][1]), known))
-            return run_query(name, params)
+            return text, values, source, month
 
-        engine.query = probe
+        engine._prepared = probe
         build(engine)
         out[report] = sorted(seen)
     return out

@@ -154,3 +154,30 @@ def _count_lines(root: Path) -> int:
     import pyarrow.parquet as pq
 
     return sum(pq.ParquetFile(f).metadata.num_rows for f in root.rglob("*.parquet"))
+
+
+@dataclass(frozen=True)
+class DemoMonth:
+    root: Path
+
+    @property
+    def export(self) -> Path:
+        return self.root / synth.EXPORT_NAME
+
+
+def demo_month(out: Path, *, force: bool = False) -> DemoMonth:
+    """The demo month under ``out/demo/``, written as ``make demo`` writes it: ``cur-analyzer fixtures``
+    (reused when its ground truth is there, the file the command writes last)."""
+    import subprocess
+
+    root = out / "demo"
+    if force or not (root / "ground_truth.json").exists():
+        if root.exists():
+            shutil.rmtree(root)
+        cli = Path(sys.executable).with_name("cur-analyzer")
+        subprocess.run(
+            [str(cli), "--quiet", "fixtures", "--out", str(root), "--month", MONTH],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return DemoMonth(root)

@@ -10,6 +10,9 @@ a markdown table on stdout and in ``<out>/results.md``, with the raw runs and th
 ``<out>/results.json``. Before timing, it checks that each floor still reads the columns its report's SQL
 reads (``python -m benchmarks.cases columns``) and warns when they have drifted apart.
 
+Then (or alone, with ``--whole``) the whole-process table of :mod:`benchmarks.whole`: the CLI as a user types
+it against the DuckDB query they would type by hand, in ``<out>/whole.md`` and ``<out>/whole.json``.
+
 Peak memory is the child's ``VmHWM`` (high-water RSS of its address space since ``exec``), not ``wait4``'s
 ``ru_maxrss``: Linux folds the pre-``exec`` image, i.e. this parent's RSS inherited by ``fork``, into the latter.
 
@@ -339,10 +342,15 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=_sizes, default=[1_000_000, 10_000_000], help="CUR lines per month")
+    parser.add_argument("--sizes", type=_sizes, default=[2_000_000, 10_000_000], help="CUR lines per month")
     parser.add_argument("--log-records", type=int, default=5_000_000, help="invocation-log records")
     parser.add_argument("--out", type=Path, default=Path("bench-data"), help="datasets and results")
-    parser.add_argument("--reps", type=int, default=3, help="repetitions per case (median wall, max peak)")
+    parser.add_argument(
+        "--reps",
+        type=int,
+        help="repetitions per case (median wall, max peak); default 3, and in the whole-process table 5 "
+        "(3 for reconcile and report)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is killed")
     parser.add_argument("--mem-cap-gib", type=float, default=14.0, help="RSS at which a run is killed")
     parser.add_argument(
@@ -352,56 +360,99 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas counterparts")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the datasets even if present")
+    parser.add_argument(
+        "--whole", action="store_true", help="only the whole-process table (CLI vs hand-typed)"
+    )
+    parser.add_argument(
+        "--cases", help="comma-separated subset of the whole-process cases (benchmarks.whole)"
+    )
     args = parser.parse_args(argv)
     wanted = [r for r in REPORTS if r.name in set(args.reports.split(","))]
     if not wanted:
         parser.error(f"--reports: none of {args.reports!r} is a report")
-    if args.reps < 1 or args.log_records < 1:
+    if (args.reps is not None and args.reps < 1) or args.log_records < 1:
         parser.error("--reps and --log-records must be at least 1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    if not args.whole:
+        library(args, wanted, info)
+    from benchmarks import whole  # it builds on this module's runs
 
+    whole.main(args, machine_line(info))
+    return 0
+
+
+def _time_report(report: Report, ds: Any, logs: Any, reps: int, args: argparse.Namespace) -> list[Measured]:
+    """The report's library call, its floor and (unless ``--no-pandas``) its pandas way on one month,
+    interleaved ``reps`` times; a run that did not finish is not repeated."""
+    kinds = [("floor", report.floor), ("tool", report.name)]
+    if not args.no_pandas:
+        kinds.append(("pandas", report.pandas))
+    group = [Measured(case, kind, report.name, ds.label, ds.lines) for kind, case in kinds]
+    log_folder = logs.logs if (report.logs and logs) else None
+    for rep in range(reps):
+        for m in (m for m in group if not m.runs or m.runs[-1].finished):
+            run = run_case(m.case, ds.export, log_folder, args.timeout, int(args.mem_cap_gib * GIB))
+            m.runs.append(run)
+            state = f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU)" if run.finished else run.why
+            print(
+                f"  {m.case:28s} {ds.label:>4s} rep {rep + 1}/{reps}: {state}, "
+                f"peak {run.peak_bytes / MIB:,.0f} MiB, load {run.load_average:.1f}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return group
+
+
+def _library_record(info, reps, args, curs, logs, results, checks, drift) -> dict[str, Any]:
+    """``results.json``: the machine, the datasets and every run."""
+    return {
+        "machine": info,
+        "reps": reps,
+        "timeout_s": args.timeout,
+        "mem_cap_gib": args.mem_cap_gib,
+        "datasets": {
+            "cur": [
+                {"label": d.label, "lines": d.lines, "path": str(d.export), "generated_s": d.seconds}
+                for d in curs
+            ],
+            "logs": (
+                {"records": logs.records, "files": logs.files, "path": str(logs.logs)} if logs else None
+            ),
+        },
+        "results": [
+            {
+                **{k: v for k, v in asdict(m).items() if k != "runs"},
+                "seconds_median": m.seconds,
+                "cpu_seconds_median": m.cpu_seconds,
+                "peak_bytes_max": m.peak_bytes,
+                "finished": m.finished,
+                "runs": [asdict(r) for r in m.runs],
+            }
+            for m in results
+        ],
+        "targets": checks,
+        "floor_column_drift": drift,
+    }
+
+
+def library(args: argparse.Namespace, wanted: list[Report], info: dict[str, Any]) -> None:
+    """The library-level table: each report's call against its bare scan and the pandas way."""
+    reps = args.reps or 3
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     curs = [datasets.cur_month(out, n, force=args.regenerate) for n in args.sizes]
     logs = (
         datasets.invocation_logs(out, args.log_records, force=args.regenerate)
         if any(r.logs for r in wanted)
         else None
     )
-    info = machine()
     info["load_average_at_start"] = os.getloadavg()
     print(f"machine: {machine_line(info)}", file=sys.stderr)
     drift = column_drift(curs[0].export, logs.logs if logs else None)
     for line in drift:
         print(f"WARNING: the floor no longer reads what the report does: {line}", file=sys.stderr)
 
-    results: list[Measured] = []
-    mem_cap = int(args.mem_cap_gib * GIB)
-    for ds in curs:
-        for report in wanted:
-            kinds = [("floor", report.floor), ("tool", report.name)]
-            if not args.no_pandas:
-                kinds.append(("pandas", report.pandas))
-            group = [Measured(case, kind, report.name, ds.label, ds.lines) for kind, case in kinds]
-            for rep in range(args.reps):
-                for m in group:
-                    if m.runs and not m.runs[-1].finished:
-                        continue  # a run that did not finish is not repeated
-                    run = run_case(
-                        m.case,
-                        ds.export,
-                        logs.logs if (report.logs and logs) else None,
-                        args.timeout,
-                        mem_cap,
-                    )
-                    m.runs.append(run)
-                    state = f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU)" if run.finished else run.why
-                    print(
-                        f"  {m.case:28s} {ds.label:>4s} rep {rep + 1}/{args.reps}: {state}, "
-                        f"peak {run.peak_bytes / MIB:,.0f} MiB, load {run.load_average:.1f}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            results += group
+    results = [m for ds in curs for report in wanted for m in _time_report(report, ds, logs, reps, args)]
     info["load_average_at_end"] = os.getloadavg()
 
     largest = curs[-1].label
@@ -413,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         datasets_line += f"; {logs.label} invocation-log records in {logs.files:,} files ({logs.logs})"
     doc = (
         f"# cur-analyzer benchmarks\n\nMachine: {machine_line(info)}\n\nDatasets: {datasets_line}\n\n"
-        f"Each case ran {args.reps}× in a fresh process. wall s and CPU s (user + system, all threads): median "
+        f"Each case ran {reps}× in a fresh process. wall s and CPU s (user + system, all threads): median "
         "over the runs, of the work alone (imports excluded); peak MiB: largest RSS of the process over the "
         "runs; × floor and speed-up: on wall time. 1-minute load average when the runs started: "
         f"{_load_range(results)}.\n\n"
@@ -424,44 +475,9 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     (out / "results.md").write_text(doc)
-    (out / "results.json").write_text(
-        json.dumps(
-            {
-                "machine": info,
-                "reps": args.reps,
-                "timeout_s": args.timeout,
-                "mem_cap_gib": args.mem_cap_gib,
-                "datasets": {
-                    "cur": [
-                        {"label": d.label, "lines": d.lines, "path": str(d.export), "generated_s": d.seconds}
-                        for d in curs
-                    ],
-                    "logs": (
-                        {"records": logs.records, "files": logs.files, "path": str(logs.logs)}
-                        if logs
-                        else None
-                    ),
-                },
-                "results": [
-                    {
-                        **{k: v for k, v in asdict(m).items() if k != "runs"},
-                        "seconds_median": m.seconds,
-                        "cpu_seconds_median": m.cpu_seconds,
-                        "peak_bytes_max": m.peak_bytes,
-                        "finished": m.finished,
-                        "runs": [asdict(r) for r in m.runs],
-                    }
-                    for m in results
-                ],
-                "targets": checks,
-                "floor_column_drift": drift,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    record = _library_record(info, reps, args, curs, logs, results, checks, drift)
+    (out / "results.json").write_text(json.dumps(record, indent=2) + "\n")
     print(doc)
-    return 0
 
 
 if __name__ == "__main__":
