@@ -1,6 +1,6 @@
 -- cur-analyzer: the invocation-log records of one month, one row each, with the token counts the bill is
 -- split over (cur_analyzer/reports/allocate): the request id, the call's period at the bill's grain (its
--- hour 'YYYY-MM-DDTHH', day or month, as the billed side keys it in reconcile_billed.sql), account, region,
+-- hour 'YYYY-MM-DDTHH', day or month, as the billed side keys it in reconcile.sql), account, region,
 -- caller, model id, service tier, up to four requestMetadata values (the header
 -- X-Amzn-Bedrock-Request-Metadata, or Converse's requestMetadata field) and the four token counts
 -- (fragments/log_tokens.sql). A failed call (an

@@ -2,7 +2,7 @@
 -- cur-analyzer prices these rows (tokens x the price table) in Python; calls with no token counts
 -- (e.g. blocked by a guardrail) still count as invocations. A record that cannot be used is counted in
 -- rows of its own, under its malformed_reason (fragments/log_record_problem.sql), with no tokens: never priced.
--- params: meta_key, dt_from, dt_to, month, by_hour
+-- params: dt_from, dt_to, month, by_hour
 --   meta_key        a requestMetadata key whose value the rows are grouped by too (NULL: none; bind NULL,
 --                   not '', and DuckDB never reads the map)
 --   dt_from, dt_to  'yyyy/MM/dd/HH' bounds of the log partitions to read (dt_to exclusive; a day of
@@ -10,46 +10,18 @@
 --   month           'YYYY-MM': the records of this month (fragments/log_record_month.sql)
 --   by_hour         true to keep the hour of day (the hourly view), false to fold it away
 WITH records AS (
-    SELECT
-        {{ log_record_problem }} AS malformed_reason,
-        "timestamp",
-        dt,
-        accountid,
-        region,
-        inferenceregion,
-        identity.arn AS principal,
-        modelid,
-        operation,
-        errorcode,
-        element_at(requestmetadata, ?) AS meta,
-        input.inputbodyjson AS input_body,
-        input.inputtokencount AS input_count,
-        input.cachereadinputtokencount AS cache_read_count,
-        input.cachewriteinputtokencount AS cache_write_count,
-        output.outputtokencount AS output_count
+    SELECT {{ log_call_fields(meta_key) }}
     FROM invocation_logs
     WHERE dt >= ? AND dt < ?
 ),
 calls AS (
-    -- what a malformed record says is not trusted: only its reason is kept
+    -- what a malformed record says is not trusted: only its reason is kept (fragments/log_call_values.sql)
     SELECT
         malformed_reason,
         IF(malformed_reason IS NULL, "timestamp") AS call_time,
-        IF(malformed_reason IS NULL, accountid) AS account_id,
-        IF(malformed_reason IS NULL, region) AS region,
         IF(malformed_reason IS NULL, NULLIF(inferenceregion, '')) AS inference_region,
-        IF(malformed_reason IS NULL, principal) AS principal,
-        IF(malformed_reason IS NULL, modelid) AS model_id,
-        IF(malformed_reason IS NULL, operation) AS operation,
-        IF(malformed_reason IS NULL, NULLIF(errorcode, '')) AS error_code,
-        -- a blank value says nothing, as a blank tag does
-        IF(malformed_reason IS NULL, NULLIF(trim(meta), '')) AS meta,
         IF(malformed_reason IS NULL, input_body) AS input_body,
-        IF(malformed_reason IS NULL, input_count) AS input_count,
-        IF(malformed_reason IS NULL, cache_read_count) AS cache_read_count,
-        IF(malformed_reason IS NULL, cache_write_count) AS cache_write_count,
-        IF(malformed_reason IS NULL, output_count) AS output_count,
-        malformed_reason IS NULL AND input_count IS NULL AND output_count IS NULL AS no_tokens
+        {{ log_call_values }}
     FROM records
     WHERE {{ log_record_month }} = ?
 )

@@ -22,7 +22,13 @@
 -- An uncovered dollar (no source tags it) is counted once among the offenders: under its caller, else its
 -- resource, else as the usage of its account and service with neither ('no-caller-no-resource').
 --
--- params: usage_types, month, service, resource_keys, resource_keys, tag_keys, top, top
+-- Athena does not keep a WITH query's rows: every reference to one runs it again, and reads the month
+-- again. So every WITH query here is referenced once and every answer comes out of one chain: the folded
+-- rows (`folded`, the one read of cur2) are copied once per thing each is counted for (`spelled`, `keyed`,
+-- `counted`), ONE aggregation sums every answer at once (`answered`), and the offenders beyond the `top`
+-- are summed by windows over that same aggregate (`ranked`, `placed`) instead of a second query of it.
+--
+-- params: usage_types, month, service, tag_keys, resource_keys, resource_keys, top
 -- fragments: resource_kind, cost(cost_basis), invoiced, in_bedrock_scope, names_something
 --
 -- cost_basis     'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
@@ -53,11 +59,42 @@ WITH folded AS (
         AND (? = 'all' OR {{ in_bedrock_scope }})
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 ),
-keyed AS (
+spelled AS (
+    -- each folded row once as it is (map_name NULL), and once more per key of each of its two tag maps
+    -- (the spellings). The keys are unnested here, before the copies below: unnested after them, DuckDB
+    -- joins every copy back to its maps' keys (several times slower, in several times the memory).
     SELECT
-        k.tag_key, f.account, f.service, f.principal, f.resource_id, f.resource_kind, f.currency,
-        COALESCE(f.cost, CAST(0 AS DECIMAL(38, 10))) AS cost,
-        f.line_count,
+        f.account, f.service, f.principal, f.resource_id, f.resource_kind, f.is_usage, f.currency, f.tags,
+        f.resource_tags, f.cost, f.unblended_cost, f.line_count, f.invoiced_lines, m.map_name, s.map_key
+    FROM folded AS f
+    CROSS JOIN UNNEST(ARRAY[NULL, 'tags', 'resource_tags']) AS m (map_name)
+    CROSS JOIN UNNEST(
+        CASE m.map_name
+            WHEN 'tags' THEN map_keys(f.tags)
+            WHEN 'resource_tags' THEN map_keys(f.resource_tags)
+            ELSE ARRAY[CAST(NULL AS VARCHAR)]
+        END
+    ) AS s (map_key)
+),
+required_keys AS (
+    -- each required key with its place (its resource_tags spelling's), and a NULL key standing for the
+    -- row itself: the month's lines and the tag spellings are counted once per row, not per key
+    SELECT k.tag_key, k.n
+    FROM UNNEST(CAST(? AS ARRAY(VARCHAR))) WITH ORDINALITY AS k (tag_key, n)
+    UNION ALL
+    SELECT NULL, NULL
+),
+keyed AS (
+    -- the rows as they are, and a usage row as it is once more per required key with the key's value at
+    -- each source; `facet` says which of the three a row is
+    SELECT
+        CASE
+            WHEN k.tag_key IS NOT NULL THEN 'key'
+            WHEN f.map_name IS NOT NULL THEN 'spelling'
+            ELSE 'lines'
+        END AS facet,
+        k.tag_key, f.account, f.service, f.principal, f.resource_id, f.resource_kind, f.is_usage, f.currency,
+        f.map_name, f.map_key, f.cost, f.unblended_cost, f.line_count, f.invoiced_lines,
         COALESCE(
             NULLIF(element_at(f.tags, 'resourceTags/' || k.tag_key), ''),
             NULLIF(element_at(f.resource_tags, element_at(CAST(? AS ARRAY(VARCHAR)), k.n)), ''),
@@ -66,152 +103,145 @@ keyed AS (
         ) AS resource_value,
         element_at(f.tags, 'iamPrincipal/' || k.tag_key) AS principal_value,
         element_at(f.tags, 'accountTag/' || k.tag_key) AS account_value
-    FROM folded AS f
-    CROSS JOIN UNNEST(CAST(? AS ARRAY(VARCHAR))) WITH ORDINALITY AS k (tag_key, n)
-    WHERE f.is_usage
+    FROM spelled AS f
+    JOIN required_keys AS k ON k.tag_key IS NULL OR (f.map_name IS NULL AND f.is_usage)
 ),
 judged AS (
     SELECT
-        tag_key, account, service, principal, resource_id, resource_kind, currency, cost, line_count,
+        facet, tag_key, account, service, principal, resource_id, resource_kind, is_usage, currency,
+        map_name, map_key, cost, unblended_cost, line_count, invoiced_lines,
         resource_value, principal_value, account_value,
         COALESCE(regexp_like(resource_value, {{ names_something }}), false) AS resource_tagged,
         COALESCE(regexp_like(principal_value, {{ names_something }}), false) AS principal_tagged,
         COALESCE(regexp_like(account_value, {{ names_something }}), false) AS account_tagged
     FROM keyed
 ),
-sourced AS (
+purposes AS (
+    -- what a row is counted for. A key's row: its coverage at each source and scope, its value at each
+    -- source, and each role an offender plays (its caller, its resource, or neither). A spelling's row and
+    -- the row as it is: the spelling, and the month's lines.
+    SELECT 'key' AS facet, 'coverage' AS part, s.source, sc.scope, NULL AS role
+    FROM UNNEST(ARRAY['resource', 'principal', 'account', 'any']) AS s (source)
+    CROSS JOIN UNNEST(ARRAY['total', 'account', 'service']) AS sc (scope)
+    UNION ALL
+    SELECT 'key', 'value', s.source, NULL, NULL
+    FROM UNNEST(ARRAY['resource', 'principal', 'account']) AS s (source)
+    UNION ALL
+    SELECT 'key', 'offender', NULL, NULL, o.role
+    FROM UNNEST(ARRAY['caller', 'resource', 'neither']) AS o (role)
+    UNION ALL
+    SELECT 'spelling', 'spelling', NULL, NULL, NULL
+    UNION ALL
+    SELECT 'lines', 'lines', NULL, NULL, NULL
+),
+counted AS (
+    -- one row per row (per key) and purpose, holding the columns that purpose's answer is keyed by (the
+    -- others NULL) and what it adds up
     SELECT
-        j.tag_key, j.account, j.service, j.currency, j.cost, j.line_count, s.source,
-        CASE s.source
-            WHEN 'resource' THEN j.resource_value
-            WHEN 'principal' THEN j.principal_value
-            WHEN 'account' THEN j.account_value
+        p.part, j.tag_key, COALESCE(p.source, j.map_name) AS source, p.scope,
+        CASE p.scope WHEN 'account' THEN j.account WHEN 'service' THEN j.service END AS scope_value,
+        CASE p.role
+            WHEN 'caller' THEN IF(j.principal IS NOT NULL AND NOT j.principal_tagged, 'principal')
+            WHEN 'resource' THEN IF(NOT j.resource_tagged, j.resource_kind)
+            WHEN 'neither' THEN IF(
+                j.principal IS NULL AND j.resource_kind IS NULL
+                    AND NOT (j.resource_tagged OR j.principal_tagged OR j.account_tagged),
+                'no-caller-no-resource'
+            )
+        END AS kind,
+        CASE p.role
+            WHEN 'caller' THEN j.principal
+            WHEN 'resource' THEN j.resource_id
+            WHEN 'neither' THEN COALESCE(j.service, '')
+        END AS id,
+        IF(p.part = 'offender', j.account) AS account,
+        IF(p.part <> 'spelling', j.currency) AS currency,
+        CASE p.part
+            WHEN 'spelling' THEN j.map_key
+            WHEN 'value' THEN CASE p.source
+                WHEN 'resource' THEN j.resource_value
+                WHEN 'principal' THEN j.principal_value
+                WHEN 'account' THEN j.account_value
+            END
         END AS value,
-        CASE s.source
+        IF(p.part = 'lines', j.is_usage) AS is_usage,
+        -- a coverage row: tagged at its source
+        IF(p.part = 'coverage', CASE p.source
             WHEN 'resource' THEN j.resource_tagged
             WHEN 'principal' THEN j.principal_tagged
             WHEN 'account' THEN j.account_tagged
             ELSE j.resource_tagged OR j.principal_tagged OR j.account_tagged
-        END AS tagged
+        END) AS tagged,
+        -- an offender's uncovered cost is its share of the cost no source tags: a caller's all of it, a
+        -- resource's only where no caller answers for it, and the usage with neither all of it
+        CASE p.role
+            WHEN 'caller' THEN NOT (j.resource_tagged OR j.principal_tagged OR j.account_tagged)
+            WHEN 'resource' THEN NOT (j.resource_tagged OR j.principal_tagged OR j.account_tagged)
+                AND j.principal IS NULL
+            WHEN 'neither' THEN true
+        END AS answers,
+        -- the lines keep a NULL cost NULL; the spellings sum the unblended cost whatever the cost basis
+        CASE p.part
+            WHEN 'spelling' THEN j.unblended_cost
+            WHEN 'lines' THEN j.cost
+            ELSE COALESCE(j.cost, CAST(0 AS DECIMAL(38, 10)))
+        END AS cost,
+        IF(p.part <> 'coverage', j.line_count) AS line_count,
+        IF(p.part = 'lines', j.invoiced_lines) AS invoiced_lines
     FROM judged AS j
-    CROSS JOIN UNNEST(ARRAY['resource', 'principal', 'account', 'any']) AS s (source)
+    JOIN purposes AS p ON p.facet = j.facet
 ),
-coverage AS (
+answered AS (
+    -- every answer in one aggregation: the columns a part does not key by are NULL on its rows, so each
+    -- counted row adds to its own part's answer only
     SELECT
-        s.tag_key, s.source, sc.scope,
-        CASE sc.scope WHEN 'account' THEN s.account WHEN 'service' THEN s.service END AS scope_value,
-        s.currency,
-        SUM(IF(s.tagged, s.cost)) AS tagged_cost,
-        SUM(s.cost) AS cost
-    FROM sourced AS s
-    CROSS JOIN UNNEST(ARRAY['total', 'account', 'service']) AS sc (scope)
-    GROUP BY 1, 2, 3, 4, 5
-),
-tag_values AS (
-    SELECT tag_key, source, value, currency, SUM(cost) AS cost, SUM(line_count) AS line_count
-    FROM sourced
-    WHERE value IS NOT NULL
-    GROUP BY 1, 2, 3, 4
-),
-offences AS (
-    SELECT
-        j.tag_key, j.account, j.currency, j.cost, j.line_count,
-        CASE o.role
-            WHEN 'caller' THEN IF(j.principal IS NOT NULL AND NOT j.principal_tagged, 'principal')
-            WHEN 'resource' THEN IF(NOT j.resource_tagged, j.resource_kind)
-            ELSE IF(j.principal IS NULL AND j.resource_kind IS NULL AND NOT covered, 'no-caller-no-resource')
-        END AS kind,
-        CASE o.role
-            WHEN 'caller' THEN j.principal
-            WHEN 'resource' THEN j.resource_id
-            ELSE COALESCE(j.service, '')
-        END AS id,
-        CASE o.role
-            WHEN 'caller' THEN NOT covered
-            WHEN 'resource' THEN NOT covered AND j.principal IS NULL
-            ELSE true
-        END AS answers
-    FROM (
-        SELECT
-            tag_key, account, service, principal, resource_id, resource_kind, currency, cost, line_count,
-            resource_tagged, principal_tagged, resource_tagged OR principal_tagged OR account_tagged AS covered
-        FROM judged
-    ) AS j
-    CROSS JOIN UNNEST(ARRAY['caller', 'resource', 'neither']) AS o (role)
-),
-offenders AS (
-    SELECT
-        tag_key, kind, id, account, currency,
-        SUM(cost) AS untagged_cost,
+        part, tag_key, source, scope, scope_value, kind, id, account, currency, value, is_usage,
+        SUM(IF(tagged, cost)) AS tagged_cost,
+        SUM(cost) AS cost,
         SUM(IF(answers, cost)) AS uncovered_cost,
-        SUM(line_count) AS line_count
-    FROM offences
-    WHERE kind IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5
+        SUM(line_count) AS line_count,
+        SUM(invoiced_lines) AS invoiced_lines
+    FROM counted
+    -- a value row needs a value found, an offender row someone lacking the key
+    WHERE (part <> 'value' OR value IS NOT NULL)
+        AND (part <> 'offender' OR kind IS NOT NULL)
+    GROUP BY part, tag_key, source, scope, scope_value, kind, id, account, currency, value, is_usage
 ),
 ranked AS (
+    -- an offender's place among its key and kind's: most uncovered cost, then most untagged (its cost)
     SELECT
-        tag_key, kind, id, account, currency, untagged_cost, uncovered_cost, line_count,
-        row_number() OVER (
-            PARTITION BY tag_key, kind ORDER BY uncovered_cost DESC, untagged_cost DESC, id, account, currency
-        ) AS place
-    FROM offenders
+        part, tag_key, source, scope, scope_value, kind, id, account, currency, value, is_usage,
+        tagged_cost, cost, uncovered_cost, line_count, invoiced_lines,
+        part = 'offender' AND row_number() OVER (
+            PARTITION BY part, tag_key, kind ORDER BY uncovered_cost DESC, cost DESC, id, account, currency
+        ) > ? AS not_listed
+    FROM answered
 ),
-key_sets AS (
+placed AS (
+    -- the offenders beyond the `top` summed per key, kind and currency by windows over their own rows,
+    -- the first of them (nth = 1) carrying the sums
     SELECT
-        map_keys(tags) AS tag_keys,
-        map_keys(resource_tags) AS resource_tag_keys,
-        SUM(line_count) AS line_count,
-        SUM(unblended_cost) AS cost
-    FROM folded
-    GROUP BY 1, 2
-),
-spellings AS (
-    SELECT 'tags' AS map_name, t.map_key, k.line_count, k.cost
-    FROM key_sets AS k
-    CROSS JOIN UNNEST(k.tag_keys) AS t (map_key)
-    UNION ALL
-    SELECT 'resource_tags' AS map_name, r.map_key, k.line_count, k.cost
-    FROM key_sets AS k
-    CROSS JOIN UNNEST(k.resource_tag_keys) AS r (map_key)
+        part, tag_key, source, scope, scope_value, kind, id, account, currency, value, is_usage,
+        tagged_cost, cost, uncovered_cost, line_count, invoiced_lines, not_listed,
+        SUM(cost) OVER (PARTITION BY part, tag_key, kind, currency, not_listed) AS rest_cost,
+        SUM(uncovered_cost) OVER (
+            PARTITION BY part, tag_key, kind, currency, not_listed
+        ) AS rest_uncovered_cost,
+        SUM(line_count) OVER (PARTITION BY part, tag_key, kind, currency, not_listed) AS rest_line_count,
+        COUNT(*) OVER (PARTITION BY part, tag_key, kind, currency, not_listed) AS offenders,
+        row_number() OVER (PARTITION BY part, tag_key, kind, currency, not_listed) AS nth
+    FROM ranked
 )
 SELECT
-    'coverage' AS part, tag_key, source, scope, scope_value, NULL AS kind, NULL AS id, NULL AS account,
-    currency, NULL AS value, tagged_cost, cost, NULL AS uncovered_cost, NULL AS line_count,
-    NULL AS invoiced_lines, NULL AS offenders, NULL AS is_usage
-FROM coverage
-UNION ALL
-SELECT
-    'value', tag_key, source, NULL, NULL, NULL, NULL, NULL,
-    currency, value, NULL, cost, NULL, line_count,
-    NULL, NULL, NULL
-FROM tag_values
-UNION ALL
-SELECT
-    'offender', tag_key, NULL, NULL, NULL, kind, id, account,
-    currency, NULL, NULL, untagged_cost, uncovered_cost, line_count,
-    NULL, NULL, NULL
-FROM ranked
-WHERE place <= ?
-UNION ALL
-SELECT
-    'not-listed', tag_key, NULL, NULL, NULL, kind, NULL, NULL,
-    currency, NULL, NULL, SUM(untagged_cost), SUM(uncovered_cost), SUM(line_count),
-    NULL, COUNT(*), NULL
-FROM ranked
-WHERE place > ?
-GROUP BY tag_key, kind, currency
-UNION ALL
-SELECT
-    'spelling', NULL, map_name, NULL, NULL, NULL, NULL, NULL,
-    NULL, map_key, NULL, SUM(cost), NULL, SUM(line_count),
-    NULL, NULL, NULL
-FROM spellings
-GROUP BY map_name, map_key
-UNION ALL
-SELECT
-    'lines', NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    currency, NULL, NULL, SUM(cost), NULL, SUM(line_count),
-    SUM(invoiced_lines), NULL, is_usage
-FROM folded
-GROUP BY currency, is_usage
+    IF(not_listed, 'not-listed', part) AS part, tag_key, source, scope, scope_value, kind,
+    IF(not_listed, NULL, id) AS id,
+    IF(not_listed, NULL, account) AS account,
+    currency, value, tagged_cost,
+    IF(not_listed, rest_cost, cost) AS cost,
+    IF(not_listed, rest_uncovered_cost, uncovered_cost) AS uncovered_cost,
+    IF(not_listed, rest_line_count, line_count) AS line_count,
+    invoiced_lines,
+    IF(not_listed, offenders) AS offenders,
+    is_usage
+FROM placed
+WHERE NOT not_listed OR nth = 1

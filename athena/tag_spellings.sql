@@ -18,13 +18,12 @@ WITH key_sets AS (
     GROUP BY map_keys(tags), map_keys(resource_tags)
 ),
 keyed AS (
-    SELECT 'tags' AS map_name, tag_key, line_count, cost
-    FROM key_sets
-    CROSS JOIN UNNEST(tag_keys) AS t (tag_key)
-    UNION ALL
-    SELECT 'resource_tags' AS map_name, tag_key, line_count, cost
-    FROM key_sets
-    CROSS JOIN UNNEST(resource_tag_keys) AS r (tag_key)
+    -- each key set once per map, from one reference to key_sets: Athena runs a WITH query again at every
+    -- reference (a UNION ALL of the two maps would read the month twice)
+    SELECT m.map_name, k.tag_key, s.line_count, s.cost
+    FROM key_sets AS s
+    CROSS JOIN UNNEST(ARRAY['tags', 'resource_tags']) AS m (map_name)
+    CROSS JOIN UNNEST(IF(m.map_name = 'tags', s.tag_keys, s.resource_tag_keys)) AS k (tag_key)
 )
 SELECT map_name, tag_key, SUM(line_count) AS line_count, SUM(cost) AS cost
 FROM keyed

@@ -13,11 +13,10 @@ reads (``python -m benchmarks.cases columns``) and warns when they have drifted 
 Then (or alone, with ``--whole``) the whole-process table of :mod:`benchmarks.whole`: the CLI as a user types
 it against the DuckDB query they would type by hand, in ``<out>/whole.md`` and ``<out>/whole.json``.
 
-Peak memory is the child's ``VmHWM`` (high-water RSS of its address space since ``exec``), not ``wait4``'s
-``ru_maxrss``: Linux folds the pre-``exec`` image, i.e. this parent's RSS inherited by ``fork``, into the latter.
-
-A run that passes ``--timeout`` seconds or ``--mem-cap-gib`` of resident memory is killed and reported as
-not finished (with how far it got); later repetitions of that case are skipped.
+Peak memory is the child's own ``VmHWM`` (high-water RSS of its address space since ``exec``), which it reports.
+Every run goes through :mod:`benchmarks._runner`: one that passes ``--timeout`` seconds or ``--mem-cap-gib`` of
+resident memory is killed and reported as not finished (with how far it got); later repetitions of that case
+are skipped.
 """
 
 from __future__ import annotations
@@ -26,20 +25,15 @@ import argparse
 import json
 import os
 import platform
-import signal
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import datasets
+from benchmarks import _runner, datasets
+from benchmarks._runner import GIB, MIB, Measured, Run
 
-GIB = 1024**3
-MIB = 1024**2
 #: The targets of issue 7: chargeback of 10 M lines within 1.5x the bare scan, >= 10x faster than pandas,
 #: peak memory under 1 GB; reconcile of 5 M log records + 10 M lines under 60 s.
 TARGET_FLOOR_RATIO = 1.5
@@ -73,121 +67,13 @@ REPORTS = (
 )
 
 
-@dataclass
-class Run:
-    seconds: float  # the work, timed inside the child (or the parent's clock when killed)
-    process_seconds: float  # the whole child process, interpreter start and imports included
-    peak_bytes: int
-    finished: bool
-    why: str = ""  # for a run that did not finish: timeout / memory cap / exit code
-    result: dict[str, Any] = field(default_factory=dict)  # the case's summary of what it computed
-    cpu_seconds: float | None = None  # CPU time of the work, all threads
-    load_average: float | None = None  # 1-minute load average when the run started
-
-
-@dataclass
-class Measured:
-    case: str
-    kind: str  # tool | floor | pandas
-    report: str
-    size: str
-    lines: int
-    runs: list[Run] = field(default_factory=list)
-
-    @property
-    def finished(self) -> bool:
-        return bool(self.runs) and all(r.finished for r in self.runs)
-
-    @property
-    def seconds(self) -> float | None:
-        return statistics.median(r.seconds for r in self.runs) if self.finished else None
-
-    @property
-    def cpu_seconds(self) -> float | None:
-        if not self.finished or any(r.cpu_seconds is None for r in self.runs):
-            return None
-        return statistics.median(r.cpu_seconds for r in self.runs)
-
-    @property
-    def peak_bytes(self) -> int:
-        return max((r.peak_bytes for r in self.runs), default=0)
-
-    @property
-    def gave_up_after(self) -> float:
-        return max((r.seconds for r in self.runs if not r.finished), default=0.0)
-
-    @property
-    def why(self) -> str:
-        return next((r.why for r in self.runs if not r.finished), "")
-
-
 # --- running one case in a fresh process -----------------------------------------------------------------
-def _status_bytes(pid: int | str, field_name: str) -> int:
-    """``VmRSS`` / ``VmHWM`` of a process from ``/proc/<pid>/status`` (0 when gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field_name + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def run_case(case: str, cur: Path, logs: Path | None, timeout: float, mem_cap: int) -> Run:
+    """One case in a fresh interpreter: the work's own seconds, CPU and peak, as the case reports them."""
     cmd = [sys.executable, "-m", "benchmarks.cases", case, "--cur", str(cur.resolve())]
     if logs is not None:
         cmd += ["--logs", str(logs.resolve())]
-    load = os.getloadavg()[0]
-    # Output goes to files, not pipes: a chatty child must never block on a full pipe.
-    stdout, stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=Path(__file__).resolve().parent.parent)
-    why = ""
-    hwm = 0  # the child's own high-water mark, polled (the child reports its final one itself)
-    try:
-        while True:
-            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            elapsed = time.perf_counter() - t0
-            hwm = max(hwm, _status_bytes(proc.pid, "VmHWM"))
-            if elapsed > timeout:
-                why = f"did not finish in {timeout:.0f} s"
-            elif _status_bytes(proc.pid, "VmRSS") > mem_cap:
-                why = f"killed at the {mem_cap / GIB:g} GiB memory cap after {elapsed:.0f} s"
-            if why:
-                proc.send_signal(signal.SIGKILL)
-                pid, status, _usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-    except BaseException:  # Ctrl-C: never leave a case running behind us
-        proc.kill()
-        proc.wait()
-        raise
-    process_seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stdout.seek(0)
-    stderr.seek(0)
-    out, err = stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace")
-    stdout.close()
-    stderr.close()
-    if why:
-        return Run(process_seconds, process_seconds, hwm, False, why, load_average=load)
-    if proc.returncode != 0:
-        last = (err.strip().splitlines() or ["?"])[-1]
-        why = f"failed (exit {proc.returncode}: {last})"
-        return Run(process_seconds, process_seconds, hwm, False, why, load_average=load)
-    doc = json.loads(out.strip().splitlines()[-1])
-    return Run(
-        seconds=float(doc["seconds"]),
-        process_seconds=process_seconds,
-        peak_bytes=int(doc["peak_bytes"]),
-        finished=True,
-        result=doc["result"],
-        cpu_seconds=float(doc["cpu_seconds"]),
-        load_average=load,
-    )
+    return _runner.run(cmd, timeout, mem_cap, self_timed=True)
 
 
 def column_drift(cur: Path, logs: Path | None) -> list[str]:
@@ -195,7 +81,7 @@ def column_drift(cur: Path, logs: Path | None) -> list[str]:
     cmd = [sys.executable, "-m", "benchmarks.cases", "columns", "--cur", str(cur.resolve())]
     if logs is not None:
         cmd += ["--logs", str(logs.resolve())]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=_runner.ROOT)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
         return [f"could not check the floor columns ({last})"]
@@ -390,17 +276,8 @@ def _time_report(report: Report, ds: Any, logs: Any, reps: int, args: argparse.N
         kinds.append(("pandas", report.pandas))
     group = [Measured(case, kind, report.name, ds.label, ds.lines) for kind, case in kinds]
     log_folder = logs.logs if (report.logs and logs) else None
-    for rep in range(reps):
-        for m in (m for m in group if not m.runs or m.runs[-1].finished):
-            run = run_case(m.case, ds.export, log_folder, args.timeout, int(args.mem_cap_gib * GIB))
-            m.runs.append(run)
-            state = f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU)" if run.finished else run.why
-            print(
-                f"  {m.case:28s} {ds.label:>4s} rep {rep + 1}/{reps}: {state}, "
-                f"peak {run.peak_bytes / MIB:,.0f} MiB, load {run.load_average:.1f}",
-                file=sys.stderr,
-                flush=True,
-            )
+    mem_cap = int(args.mem_cap_gib * GIB)
+    _runner.interleave(group, reps, lambda m: run_case(m.case, ds.export, log_folder, args.timeout, mem_cap))
     return group
 
 

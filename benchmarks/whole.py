@@ -10,34 +10,28 @@ way. The floors of chargeback, coverage and reconcile are the hand-typed queries
 held to absolute seconds, beside ``python -c pass`` (the interpreter's own start).
 
 Tool and floor alternate, ``reps`` times each (5, or 3 for reconcile and ``report``, unless given), so a change
-of load hits both alike. The table shows the median wall seconds (start to exit), the median CPU seconds (user
-+ system, every thread and child) and the tool's largest peak RSS, read by ``/usr/bin/time`` (it forks the
-command, so our own image is not folded into its ``ru_maxrss``; without it the ``VmHWM`` is polled).
+of load hits both alike; every run goes through :mod:`benchmarks._runner`. The table shows the median wall
+seconds (start to exit), the median CPU seconds (user + system, every thread and child) and the tool's largest
+peak RSS, read by ``/usr/bin/time`` (it forks the command, so our own image is not folded into its
+``ru_maxrss``; without it the ``VmHWM`` is polled).
 """
 
 from __future__ import annotations
 
-import os
-import select
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import datasets
+from benchmarks import _runner, datasets
+from benchmarks._runner import GIB, MIB, PEAK_BY, ROOT, Measured, Run
 from benchmarks.handtyped import HAND_TYPED, MONTH
-from benchmarks.run import GIB, MIB, Measured, Run, _status_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 CLI = str(Path(sys.executable).with_name("cur-analyzer"))
-GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
-PEAK_BY = "/usr/bin/time's maximum resident set" if GNU_TIME else "the polled VmHWM"
 PEAK_LIMIT = 10**9  # reconcile's peak goal: under 1 GB
 
 
@@ -171,99 +165,6 @@ CASES: tuple[WholeCase, ...] = (
 )
 
 
-# --- one run ---------------------------------------------------------------------------------------------
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (``/usr/bin/time`` runs the command as its child)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
-def _time_peak(report: Path) -> int | None:
-    """The ``%M`` (KiB) ``/usr/bin/time`` wrote as its last line (after any "exited with status" line)."""
-    try:
-        last = report.read_text().strip().splitlines()[-1]
-        return int(last) * 1024
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-class _Exit:
-    """Waits for a process to exit, for at most some seconds: a pidfd returns the moment it does, so the wall
-    time carries no polling delay (plain sleeps where pidfds are missing)."""
-
-    def __init__(self, pid: int) -> None:
-        try:
-            self._fd: int | None = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            self._fd = None
-
-    def wait(self, seconds: float) -> None:
-        if self._fd is None:
-            time.sleep(seconds)
-        else:
-            select.select([self._fd], [], [], seconds)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-
-
-def run_command(argv: list[str], timeout: float, mem_cap: int) -> Run:
-    """One whole process, ``stdout`` to ``/dev/null``: wall, CPU and peak RSS; killed (with its children)
-    past ``timeout`` seconds or ``mem_cap`` bytes of resident memory."""
-    load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="whole-") as tmp:
-        peak_file, err_file = Path(tmp) / "peak", Path(tmp) / "stderr"
-        cmd = [GNU_TIME, "-f", "%M", "-o", str(peak_file), *argv] if GNU_TIME else argv
-        with err_file.open("wb") as err:
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(
-                cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT, start_new_session=True
-            )
-            why, polled = "", 0
-            exited = _Exit(proc.pid)
-            try:
-                while True:
-                    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                    if pid:
-                        break
-                    elapsed = time.perf_counter() - t0
-                    tree = _tree(proc.pid)
-                    polled = max([polled, *(_status_bytes(p, "VmHWM") for p in tree)])
-                    if elapsed > timeout:
-                        why = f"did not finish in {timeout:.0f} s"
-                    elif sum(_status_bytes(p, "VmRSS") for p in tree) > mem_cap:
-                        why = f"killed at the {mem_cap / GIB:g} GiB memory cap after {elapsed:.0f} s"
-                    if why:
-                        os.killpg(proc.pid, signal.SIGKILL)
-                        pid, status, usage = os.wait4(proc.pid, 0)
-                        break
-                    exited.wait(0.02)
-            except BaseException:  # Ctrl-C: never leave a command running behind us
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise
-            finally:
-                exited.close()
-            wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        peak = (_time_peak(peak_file) if GNU_TIME else None) or polled
-        cpu = usage.ru_utime + usage.ru_stime
-        if not why and proc.returncode != 0:
-            lines = [
-                ln for ln in err_file.read_text(errors="replace").splitlines() if "exited with" not in ln
-            ]
-            why = f"failed (exit {proc.returncode}: {(lines or ['?'])[-1].strip()})"
-    return Run(wall, wall, peak, not why, why, cpu_seconds=cpu, load_average=load)
-
-
 # --- a case: tool and floor interleaved ------------------------------------------------------------------
 @dataclass
 class Pair:
@@ -298,21 +199,12 @@ def measure(
         tool=Measured(case.name, "tool", case.name, size, lines),
         floor=Measured(f"floor-{case.name}", "floor", case.name, size, lines),
     )
-    n = reps or case.reps
-    for rep in range(n):
-        for kind, m in (("floor", pair.floor), ("tool", pair.tool)):
-            if m.runs and not m.runs[-1].finished:
-                continue
-            with tempfile.TemporaryDirectory(prefix="whole-scratch-") as scratch:
-                run = run_command(case.argv(kind, Inputs(cur, logs, Path(scratch))), timeout, mem_cap)
-            m.runs.append(run)
-            state = f"{run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU)" if run.finished else run.why
-            print(
-                f"  {kind:5s} {case.name:22s} {size:>5s} rep {rep + 1}/{n}: {state}, "
-                f"peak {run.peak_bytes / MIB:,.0f} MiB, load {run.load_average:.1f}",
-                file=sys.stderr,
-                flush=True,
-            )
+
+    def start(m: Measured) -> Run:
+        with tempfile.TemporaryDirectory(prefix="whole-scratch-") as scratch:
+            return _runner.run(case.argv(m.kind, Inputs(cur, logs, Path(scratch))), timeout, mem_cap)
+
+    _runner.interleave([pair.floor, pair.tool], reps or case.reps, start)
     return pair
 
 

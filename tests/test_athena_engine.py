@@ -9,101 +9,47 @@ from unittest import mock
 
 import boto3
 import pytest
-from mock_export_bucket import glue_cur_table_and_workgroup
-from moto import mock_aws
-from moto.athena.models import QueryResults, athena_backends
+from mock_aws_athena import REGION, athena_engine, executions, mocked_athena, queue_result
 
-from cur_analyzer.config import Settings
-from cur_analyzer.engines.athena import AthenaEngine, AthenaQueryError
+from cur_analyzer.engines.athena import AthenaQueryError
 from cur_analyzer.engines.duckdb import DuckDBEngine
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.reports.chargeback import build_chargeback
 from cur_analyzer.sql import literal as athena_literal
 
-ACCOUNT, REGION = "123456789012", "us-east-1"
-DATA = "s3://cur-bucket/exports/cur2-bedrock/data/"
-
 
 @pytest.fixture
 def aws(monkeypatch):
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        for bucket in ("cur-bucket", "athena-results"):
-            s3.create_bucket(Bucket=bucket)
+    """The mocked Athena, with October and November in the export's bucket."""
+    with mocked_athena(monkeypatch, enforce=True) as s3:
         for month in ("2026-10", "2026-11"):
             s3.put_object(
                 Bucket="cur-bucket",
                 Key=f"exports/cur2-bedrock/data/BILLING_PERIOD={month}/x-00001.snappy.parquet",
                 Body=b"PAR1",
             )
-        glue_cur_table_and_workgroup(REGION, DATA, enforce=True)
         yield
 
 
-def engine(**kw) -> AthenaEngine:
-    settings = Settings(
-        **{
-            "engine": "athena",
-            "region": REGION,
-            "workgroup": "finops",
-            "database": "finops",
-            "table": "cur2",
-            **kw,
-        }
-    )
-    return AthenaEngine(settings, boto3_session=boto3.Session(region_name=REGION), poll_seconds=0.01)
-
-
-def queue(table) -> None:
-    """Queue an Arrow table as the next canned Athena result (header row first, {} for NULL)."""
-    athena_types = {"string": "varchar", "int64": "bigint", "double": "double", "bool": "boolean"}
-    cols = []
-    for f in table.schema:
-        t = str(f.type)
-        cols.append(
-            {
-                "Name": f.name,
-                "Type": "decimal" if t.startswith("decimal") else athena_types.get(t, "varchar"),
-                **({"Precision": 38, "Scale": 10} if t.startswith("decimal") else {}),
-            }
-        )
-    rows = [{"Data": [{"VarCharValue": c["Name"]} for c in cols]}]
-    for rec in table.to_pylist():
-        rows.append(
-            {"Data": [{} if rec[c["Name"]] is None else {"VarCharValue": str(rec[c["Name"]])} for c in cols]}
-        )
-    athena_backends[ACCOUNT][REGION].query_results_queue.append(QueryResults(rows=rows, column_info=cols))
-
-
-def executions():
-    return list(athena_backends[ACCOUNT][REGION].executions.values())
-
-
 def test_months_come_from_the_billing_period_folders_in_s3(aws):
-    assert engine().months() == ["2026-10", "2026-11"]
+    assert athena_engine().months() == ["2026-10", "2026-11"]
 
 
 def test_capabilities_come_from_the_glue_table(aws):
-    caps = engine().capabilities()
+    caps = athena_engine().capabilities()
     assert caps.iam_principal and caps.tags and caps.net
 
 
 def test_a_missing_glue_table_says_how_to_create_it(aws):
     with pytest.raises(UserInputError, match="CUR_ANALYZER_TABLE"):
-        engine(table="nope").capabilities()
+        athena_engine(table="nope").capabilities()
 
 
 def test_user_values_travel_as_execution_parameters_not_sql_text(aws):
     import pyarrow as pa
 
-    queue(pa.table({"lines": [3], "invoiced_lines": [3], "first_usage": [None], "last_usage": [None]}))
-    e = engine()
+    queue_result(pa.table({"lines": [3], "invoiced_lines": [3], "first_usage": [None], "last_usage": [None]}))
+    e = athena_engine()
     e.query("month_status", {"month": "2026-10' OR '1'='1"})
     (run,) = executions()
     assert run.execution_parameters == ["'2026-10'' OR ''1''=''1'"]
@@ -116,10 +62,10 @@ def test_a_held_month_on_athena_still_sends_every_query_to_its_partition(aws):
     import pyarrow as pa
 
     status = pa.table({"lines": [3], "invoiced_lines": [3], "first_usage": [None], "last_usage": [None]})
-    e = engine()
+    e = athena_engine()
     with e.held("2026-10", "bedrock"):
         for month in ("2026-10", "2026-11"):
-            queue(status)
+            queue_result(status)
             assert e.query("month_status", {"month": month}).column("lines").to_pylist() == [3]
     assert [run.execution_parameters for run in executions()] == [["'2026-10'"], ["'2026-11'"]]
 
@@ -148,7 +94,7 @@ def test_the_duckdb_and_athena_engines_give_the_same_chargeback(aws, make_cur):
     params = dict(by=["principal", "iamPrincipal/team"], service="bedrock", cost_basis="unblended")
     expected = build_chargeback(local, "2026-10", **params)
 
-    remote = engine()
+    remote = athena_engine()
     with mock.patch.object(remote, "months", return_value=["2026-10"]):
         recorded = []
         original = local.query
@@ -156,7 +102,7 @@ def test_the_duckdb_and_athena_engines_give_the_same_chargeback(aws, make_cur):
         local.query_rows = lambda name, p: local.query(name, p).to_pylist()  # type: ignore[method-assign]
         build_chargeback(local, "2026-10", **params)
         for table in recorded:
-            queue(table)
+            queue_result(table)
         got = build_chargeback(remote, "2026-10", **params)
     assert got.rows == expected.rows and got.adjustments == expected.adjustments
     assert got.totals() == expected.totals() == {"USD": Decimal("4.04456789")}
@@ -164,7 +110,7 @@ def test_the_duckdb_and_athena_engines_give_the_same_chargeback(aws, make_cur):
 
 
 def test_a_failed_query_is_one_line_with_athenas_reason_and_the_query_id(aws):
-    e = engine()
+    e = athena_engine()
     failed = {
         "Status": {
             "State": "FAILED",
@@ -181,7 +127,7 @@ def test_a_failed_query_is_one_line_with_athenas_reason_and_the_query_id(aws):
 
 
 def test_ctrl_c_stops_the_query_in_athena(aws):
-    e = engine()
+    e = athena_engine()
     with mock.patch("awswrangler.athena.get_query_execution", side_effect=KeyboardInterrupt):
         with pytest.raises(KeyboardInterrupt):
             e.query("month_status", {"month": "2026-10"})
@@ -192,8 +138,8 @@ def test_ctrl_c_stops_the_query_in_athena(aws):
 def test_the_scan_cost_uses_athenas_price_and_ten_megabyte_minimum(aws):
     import pyarrow as pa
 
-    queue(pa.table({"lines": [1], "invoiced_lines": [1], "first_usage": [None], "last_usage": [None]}))
-    e = engine()
+    queue_result(pa.table({"lines": [1], "invoiced_lines": [1], "first_usage": [None], "last_usage": [None]}))
+    e = athena_engine()
     scanned = {"Status": {"State": "SUCCEEDED"}, "Statistics": {"DataScannedInBytes": 2 * 10**12}}
     real = __import__("awswrangler").athena.get_query_execution
     with mock.patch(
@@ -207,12 +153,12 @@ def test_the_scan_cost_uses_athenas_price_and_ten_megabyte_minimum(aws):
 def test_result_reuse_is_asked_of_athena_not_of_a_client_side_text_cache(aws):
     import pyarrow as pa
 
-    queue(pa.table({"lines": [1], "invoiced_lines": [1], "first_usage": [None], "last_usage": [None]}))
+    queue_result(pa.table({"lines": [1], "invoiced_lines": [1], "first_usage": [None], "last_usage": [None]}))
     with mock.patch(
         "awswrangler.athena.start_query_execution",
         wraps=__import__("awswrangler").athena.start_query_execution,
     ) as start:
-        engine(max_cache_seconds=3600).query("month_status", {"month": "2026-10"})
+        athena_engine(max_cache_seconds=3600).query("month_status", {"month": "2026-10"})
     kwargs = start.call_args.kwargs
     assert kwargs["result_reuse_configuration"] == {
         "ResultReuseByAgeConfiguration": {"Enabled": True, "MaxAgeInMinutes": 60}
@@ -280,8 +226,8 @@ def test_the_duckdb_and_athena_engines_give_the_same_estimate(aws):
     local.query_rows = lambda name, p: local.query(name, p).to_pylist()  # type: ignore[method-assign]
     expected = build_estimate(local, "2026-10", "models", profiles=profiles)
     for table in recorded:
-        queue(table)
-    got = build_estimate(engine(), "2026-10", "models", profiles=profiles)
+        queue_result(table)
+    got = build_estimate(athena_engine(), "2026-10", "models", profiles=profiles)
     assert got.rows == expected.rows and got.total == expected.total
     queries = [e.query for e in executions()]
     assert any('"finops"."bedrock_invocation_logs"' in q for q in queries)

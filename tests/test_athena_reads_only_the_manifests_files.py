@@ -6,21 +6,16 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pyarrow as pa
 import pytest
 import sqlglot
-from mock_export_bucket import glue_cur_table_and_workgroup
-from moto import mock_aws
-from moto.athena.models import athena_backends
+from mock_aws_athena import athena_engine, executions, mocked_athena, queue_result
 from sqlglot import exp
 
 from cur_analyzer import schema, sql
-from cur_analyzer.config import Settings
 from cur_analyzer.engines.athena import AthenaEngine
 from cur_analyzer.errors import UserInputError
 
-ACCOUNT, REGION = "123456789012", "us-east-1"
 BUCKET, ROOT = "cur-bucket", "exports/cur2-bedrock"
 MONTH, PART = "2026-10", "BILLING_PERIOD=2026-10"
 LEGIT = "cur2-bedrock-00001.snappy.parquet"
@@ -37,18 +32,8 @@ def path_of(name: str) -> str:
 @pytest.fixture
 def s3(monkeypatch):
     """A bucket holding the export's October partition (one data file), its Glue table and a workgroup."""
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        client.create_bucket(Bucket=BUCKET)
-        client.create_bucket(Bucket="athena-results")
+    with mocked_athena(monkeypatch) as client:
         client.put_object(Bucket=BUCKET, Key=f"{ROOT}/data/{PART}/{LEGIT}", Body=b"PAR1")
-        glue_cur_table_and_workgroup(REGION, f"s3://{BUCKET}/{ROOT}/data/")
         yield client
 
 
@@ -64,21 +49,11 @@ def put_manifest(s3, names: list[str] | None = None, body: bytes | None = None) 
     s3.put_object(Bucket=BUCKET, Key=MANIFEST_KEY, Body=body)
 
 
-def athena() -> AthenaEngine:
-    settings = Settings(engine="athena", region=REGION, workgroup="finops", database="finops", table="cur2")
-    return AthenaEngine(settings, boto3_session=boto3.Session(region_name=REGION), poll_seconds=0.01)
-
-
 def sent_sql(engine: AthenaEngine, name: str = "month_status") -> str:
     """The SQL text Athena received for one query of October."""
-    from moto.athena.models import QueryResults
-
-    rows = [{"Data": [{"VarCharValue": c} for c in STATUS.column_names]}]
-    rows.append({"Data": [{"VarCharValue": "3"}, {"VarCharValue": "3"}, {}, {}]})
-    cols = [{"Name": c, "Type": "varchar"} for c in STATUS.column_names]
-    athena_backends[ACCOUNT][REGION].query_results_queue.append(QueryResults(rows=rows, column_info=cols))
+    queue_result(STATUS)
     engine.query(name, {"month": MONTH})
-    return list(athena_backends[ACCOUNT][REGION].executions.values())[-1].query
+    return executions()[-1].query
 
 
 def files_read(text: str) -> list[str]:
@@ -91,7 +66,7 @@ def files_read(text: str) -> list[str]:
 def test_october_on_athena_reads_only_the_files_its_manifest_lists(s3):
     put_file(s3, STALE)
     put_manifest(s3, [LEGIT])
-    text = sent_sql(athena())
+    text = sent_sql(athena_engine())
     assert files_read(text) == [path_of(LEGIT)]
     assert 'FROM "finops"."cur2" WHERE "$path" IN' in text and "billing_period = ?" in text
 
@@ -99,7 +74,7 @@ def test_october_on_athena_reads_only_the_files_its_manifest_lists(s3):
 def test_a_stale_file_left_in_the_partition_is_named_in_the_notes(s3):
     put_file(s3, STALE)
     put_manifest(s3, [LEGIT])
-    engine = athena()
+    engine = athena_engine()
     sent_sql(engine)
     (note,) = [n for n in engine.notes if "manifest" in n]
     assert f"{PART}: 1 file(s) not listed" in note and STALE in note
@@ -109,14 +84,14 @@ def test_a_hostile_key_the_manifest_lists_stays_one_string_of_the_sql(s3):
     hostile = "x'); DROP TABLE finops.cur2; --\n' OR '1'='1 ?.parquet"
     put_file(s3, hostile)
     put_manifest(s3, [LEGIT, hostile])
-    text = sent_sql(athena())
+    text = sent_sql(athena_engine())
     assert sorted(files_read(text)) == sorted([path_of(LEGIT), path_of(hostile)])
     assert "DROP" not in {t.text.upper() for t in sqlglot.tokenize(text, read="athena")}
 
 
 def test_without_a_manifest_the_sql_is_the_plain_query_over_the_table(s3):
     put_file(s3, STALE)
-    engine = athena()
+    engine = athena_engine()
     tables = {schema.CUR_TABLE: ("finops", "cur2"), schema.LOGS_TABLE: ("finops", "bedrock_invocation_logs")}
     assert sent_sql(engine) == sql.for_athena("month_status", tables)
     assert not [n for n in engine.notes if "manifest" in n]
@@ -125,7 +100,7 @@ def test_without_a_manifest_the_sql_is_the_plain_query_over_the_table(s3):
 def test_the_manifest_is_read_once_per_month(s3):
     put_file(s3, STALE)
     put_manifest(s3, [LEGIT])
-    engine = athena()
+    engine = athena_engine()
     first = sent_sql(engine)
     s3.delete_object(Bucket=BUCKET, Key=MANIFEST_KEY)
     assert sent_sql(engine) == first
@@ -135,24 +110,24 @@ def test_the_manifest_is_read_once_per_month(s3):
 def test_a_manifest_that_is_not_one_is_one_clear_error(s3):
     put_manifest(s3, body=json.dumps({"dataFiles": LEGIT}).encode())
     with pytest.raises(UserInputError, match="dataFiles must be a list of S3 URIs") as caught:
-        sent_sql(athena())
+        sent_sql(athena_engine())
     assert MANIFEST_KEY in str(caught.value) and "\n" not in str(caught.value)
     put_manifest(s3, body=b"{not json")
     with pytest.raises(UserInputError, match=r"Manifest.json:1:2: not valid JSON"):
-        sent_sql(athena())
+        sent_sql(athena_engine())
     put_manifest(s3, body=b" " * (16 * 1024 * 1024 + 1))
     with pytest.raises(UserInputError, match="over the 16.0 MiB"):
-        sent_sql(athena())
+        sent_sql(athena_engine())
 
 
 def test_a_listed_file_outside_the_partition_is_refused_by_name(s3):
     outside = f"s3://{BUCKET}/elsewhere/secret.parquet"
     put_manifest(s3, body=json.dumps({"dataFiles": [path_of(LEGIT), outside]}).encode())
     with pytest.raises(UserInputError, match=f"the data file {outside} is not in the export's data/{PART}/"):
-        sent_sql(athena())
+        sent_sql(athena_engine())
 
 
 def test_a_listed_file_missing_from_s3_is_an_error_not_a_smaller_month(s3):
     put_manifest(s3, [LEGIT, "cur2-bedrock-00002.snappy.parquet"])
     with pytest.raises(UserInputError, match=r"1 data file\(s\) its manifest .* lists are missing"):
-        sent_sql(athena())
+        sent_sql(athena_engine())

@@ -7,22 +7,16 @@ from __future__ import annotations
 from decimal import Decimal
 from unittest import mock
 
-import boto3
 import pytest
-from mock_export_bucket import glue_cur_table_and_workgroup
-from moto import mock_aws
-from moto.athena.models import QueryResults, athena_backends
+from mock_aws_athena import athena_engine, executions, mocked_athena, queue_result
 
 from cur_analyzer import sql
 from cur_analyzer.attribution import is_a_value
-from cur_analyzer.config import Settings
-from cur_analyzer.engines.athena import AthenaEngine
 from cur_analyzer.engines.duckdb import DuckDBEngine
 from cur_analyzer.reports.coverage import OFFENDER_KINDS, build_coverage, tag_coverage_params
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
 BOB = "arn:aws:iam::111122223333:user/bob"
-ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 def line(cost, principal=ALICE, tags=None, kind="Usage"):
@@ -94,39 +88,8 @@ def test_the_sql_says_a_value_names_something_exactly_when_python_does():
 # --- Athena: the keys as one ARRAY execution parameter ---------------------------------------------------
 @pytest.fixture
 def aws(monkeypatch):
-    for k, v in {
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        for bucket in ("cur-bucket", "athena-results"):
-            s3.create_bucket(Bucket=bucket)
-        glue_cur_table_and_workgroup(REGION, "s3://cur-bucket/exports/cur2-bedrock/data/", enforce=True)
+    with mocked_athena(monkeypatch, enforce=True):
         yield
-
-
-def queue(table) -> None:
-    """Queue an Arrow table as the next canned Athena result."""
-    kinds = {"string": "varchar", "int64": "bigint", "bool": "boolean"}
-    cols = []
-    for f in table.schema:
-        t = str(f.type)
-        decimal = t.startswith("decimal")
-        cols.append(
-            {
-                "Name": f.name,
-                "Type": "decimal" if decimal else kinds.get(t, "varchar"),
-                **({"Precision": 38, "Scale": 10} if decimal else {}),
-            }
-        )
-    rows = [{"Data": [{"VarCharValue": c["Name"]} for c in cols]}]
-    for rec in table.to_pylist():
-        cells = [{} if rec[c["Name"]] is None else {"VarCharValue": str(rec[c["Name"]])} for c in cols]
-        rows.append({"Data": cells})
-    athena_backends[ACCOUNT][REGION].query_results_queue.append(QueryResults(rows=rows, column_info=cols))
 
 
 def test_athena_gets_every_key_as_one_array_and_gives_the_same_coverage(aws, make_cur):
@@ -136,12 +99,13 @@ def test_athena_gets_every_key_as_one_array_and_gives_the_same_coverage(aws, mak
     )
     keys = ["team", "cost-center"]
     expected = build_coverage(local, "2026-10", keys)
-    settings = Settings(engine="athena", region=REGION, workgroup="finops", database="finops", table="cur2")
-    remote = AthenaEngine(settings, boto3_session=boto3.Session(region_name=REGION), poll_seconds=0.01)
+    remote = athena_engine()
     with mock.patch.object(remote, "months", return_value=["2026-10"]):
-        queue(local.query("tag_coverage", tag_coverage_params(keys, "2026-10", "bedrock", "unblended")))
+        queue_result(
+            local.query("tag_coverage", tag_coverage_params(keys, "2026-10", "bedrock", "unblended"))
+        )
         got = build_coverage(remote, "2026-10", keys)
-    (run,) = athena_backends[ACCOUNT][REGION].executions.values()
+    (run,) = executions()
     assert "ARRAY['team', 'cost-center']" in run.execution_parameters
     assert "ARRAY['user_team', 'user_cost_center']" in run.execution_parameters
     assert got.rows == expected.rows and got.untagged == expected.untagged

@@ -95,7 +95,7 @@ def test_sql_writes_to_a_file_when_asked(tmp_path):
 @pytest.mark.parametrize(
     ("report", "queries"),
     [
-        ("allocate", ["reconcile_billed.sql", "allocate_records.sql"]),
+        ("allocate", ["reconcile.sql", "allocate_records.sql"]),
         ("explain", ["attribution_lines.sql", "attribution_lines.sql"]),
         ("unit-costs", ["attribution_lines.sql"]),
     ],

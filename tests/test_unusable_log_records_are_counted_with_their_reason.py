@@ -298,14 +298,23 @@ def _malformed_rule(name: str) -> str:
     return cases[0].sql(dialect="athena")
 
 
-# reconcile_billed reads the logs only to know in which hours logging was on: any record with a timestamp
-# shows that, usable or not
-@pytest.mark.parametrize("name", [n for n in LOG_SQL if n != "reconcile_billed"])
+@pytest.mark.parametrize("name", LOG_SQL)
 def test_every_log_query_leaves_out_or_counts_the_records_the_rule_sets_aside(name):
-    """Every query over the logs names the one rule (fragments/log_record_problem.sql), never a copy."""
+    """Every query over the logs names the one rule (fragments/log_record_problem.sql), itself or through a
+    fragment it names, never a copy."""
     raw = (resource_dir("athena") / f"{name}.sql").read_text()
-    assert "{{ log_record_problem }}" in raw, f"{name}.sql reads the logs without the malformed rule"
+    assert "log_record_problem" in _fragments_named(raw), (
+        f"{name}.sql reads the logs without the malformed rule"
+    )
     assert "'no timestamp'" not in raw, f"{name}.sql spells the rule again instead of naming the fragment"
+
+
+def _fragments_named(text: str) -> set[str]:
+    """The fragments a SQL text names, and the fragments those name."""
+    named = set(re.findall(r"\{\{\s*([a-z_]+)", text))
+    for inner in list(named):
+        named |= _fragments_named((resource_dir("athena") / "fragments" / f"{inner}.sql").read_text())
+    return named
 
 
 def test_the_reasons_only_the_local_reader_sees_are_the_ones_the_rule_reads_first():

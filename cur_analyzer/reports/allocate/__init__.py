@@ -3,7 +3,7 @@
 A bucket is what the bill and the logs both know: the bill's own time grain (the hour of an hourly export, the
 day of a daily one, the month of a monthly one), account, region, caller, model and meter — the
 reconciliation's bucket (``reports.reconcile``) — cut by service tier and cross-region scope. Its billed cost
-(``athena/reconcile_billed.sql``, read into buckets as the reconciliation reads it) is split over the bucket's
+(``athena/reconcile.sql``'s billed side, read into buckets as the reconciliation reads it) is split over the bucket's
 records (``athena/allocate_records.sql``) in proportion to their tokens of that meter, exactly at the SQL
 money scale (``_split``), so each bucket's shares sum to its billed cost and the ledger's total is the
 month's Bedrock usage. A bucket whose records logged no tokens stays one ``unlogged`` row charged to the

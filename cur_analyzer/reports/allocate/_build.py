@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from cur_analyzer.attribution import REQUEST_METADATA
 from cur_analyzer.bedrock.models import ProfileMap
-from cur_analyzer.engines import Engine, query_batches, query_rows
+from cur_analyzer.engines import Engine, query_batches
 from cur_analyzer.granularity import Granularity, granularity_of
 from cur_analyzer.reports._lines import month_is_final
 from cur_analyzer.reports.allocate._dims import plan_by
@@ -20,6 +20,7 @@ from cur_analyzer.reports.chargeback import check_month
 from cur_analyzer.reports.estimate import LogWindow, malformed_note
 from cur_analyzer.reports.reconcile._buckets import MIXED, _billed_buckets, bucket_tag
 from cur_analyzer.reports.reconcile._model import Bucket
+from cur_analyzer.reports.reconcile._sides import BilledSide, read_sides
 from cur_analyzer.rules import LinePlan, Rules
 
 #: the period word each grain cuts the logs by, as athena/allocate_records.sql takes it
@@ -37,17 +38,20 @@ def build_allocation(
     check_month(engine, month)
     window = LogWindow(month).params
     plan = LinePlan(by_plan.bill_dims, by_plan.rules)
-    billed = query_rows(
-        engine,
-        "reconcile_billed",
-        plan.slot_params()
-        | {"month": month, "log_month": month, "bucket_grain": "hour"}
-        | {k: window[k] for k in ("dt_from", "dt_to")},
+    # the reconciliation's own read of the bill, at the hour (its logged rows are not needed here)
+    billed, _logged = read_sides(
+        query_batches(
+            engine,
+            "reconcile",
+            plan.slot_params()
+            | {"month": month, "log_month": month, "bucket_grain": "hour", "meta_key": None}
+            | {k: window[k] for k in ("dt_from", "dt_to")},
+        )
     )
-    grain = granularity_of(engine, month, (r["shortest_span_seconds"] for r in billed))
+    grain = granularity_of(engine, month, billed.shortest_spans)
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
-    _billed_buckets(billed, plan, buckets, notes, _bucket_period(grain))
+    _billed_buckets(billed.rows(), plan, buckets, notes, _bucket_period(grain))
     entries = entries_of(list(buckets.values()))
     slots = {f"meta{i}_key": None for i in range(1, METADATA_SLOTS + 1)}
     slots |= {f"meta{i}_key": key for i, key in enumerate(by_plan.metadata_keys, start=1)}
@@ -90,7 +94,9 @@ def _bucket_period(grain: Granularity):
     return lambda hour: hour
 
 
-def _notes(engine, month, billed, records: Records, unbilled: int, grain: Granularity) -> list[str]:
+def _notes(
+    engine: Engine, month: str, billed: BilledSide, records: Records, unbilled: int, grain: Granularity
+) -> list[str]:
     notes = []
     if note := malformed_note(records.malformed, month):
         notes.append(note)
@@ -100,8 +106,7 @@ def _notes(engine, month, billed, records: Records, unbilled: int, grain: Granul
             f"{unbilled:,} log {word} with tokens no billed line matches (model, caller, tier, scope or "
             "period): cost 0"
         )
-    lines, invoiced = sum(int(r["line_count"]) for r in billed), sum(int(r["invoiced_lines"]) for r in billed)
-    if not month_is_final(engine, month, lines, invoiced):
+    if not month_is_final(engine, month, billed.total("line_count"), billed.total("invoiced_lines")):
         notes.append(f"{month} is not final: the bill, and so the ledger, may still change")
     notes.append(
         f"each {grain.period}'s bill per account, region, caller, model, meter, tier and scope is split over "

@@ -2,9 +2,11 @@
 
 A bucket is (day, account, region, principal, model, meter), at the export's grain
 (``cur_analyzer.granularity``): on a monthly export both sides are keyed by the month (the day says the
-month). The billed side comes from ``athena/reconcile_billed.sql`` (usage type parsed into model, meter,
-tier and scope by ``bedrock.usage_types``; usage amounts normalised by ``pricing_unit``), the estimated
-side from ``reports.estimate`` (log tokens x the price table at the logged tier and scope). Each bucket's gap
+month). Both sides come from one query, ``athena/reconcile.sql`` (``_sides``), which reads the invocation
+logs once (and the month's Bedrock lines in one query): the billed side per day (usage type parsed into
+model, meter, tier and scope by ``bedrock.usage_types``; usage amounts normalised by ``pricing_unit``),
+the logged side as ``athena/estimate_usage.sql`` has it, per day, priced by
+``reports.estimate`` (log tokens x the price table at the logged tier and scope). Each bucket's gap
 (billed − estimated) is split into the causes that explain it, in this order, so that a summary can say how
 much of the gap each cause explains:
 

@@ -3,7 +3,7 @@ records, each keyed by the export's period (a monthly export's buckets are month
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cur_analyzer.attribution import OTHER_METER, UNALLOCATED, meter_of
@@ -61,7 +61,7 @@ def _bucket_for(buckets: dict, key: tuple, price_key: str | None, currency: str,
 
 
 def _billed_buckets(
-    records: list[dict], plan: LinePlan, buckets: dict, notes: list[str], period: Callable[[str], str]
+    records: Iterable[dict], plan: LinePlan, buckets: dict, notes: list[str], period: Callable[[str], str]
 ) -> None:
     """Adds the billed side; ``period`` turns a usage day into the bucket's (the month on a monthly
     export)."""

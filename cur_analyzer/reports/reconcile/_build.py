@@ -9,7 +9,7 @@ from decimal import Decimal
 from cur_analyzer.attribution import REQUEST_METADATA, Dimension, parse_dimension, request_metadata_key
 from cur_analyzer.bedrock.models import ProfileMap
 from cur_analyzer.bedrock.pricing import PriceTable
-from cur_analyzer.engines import Engine, query_rows
+from cur_analyzer.engines import Engine, query_batches
 from cur_analyzer.errors import UserInputError
 from cur_analyzer.granularity import Granularity, granularity_of, reconcile_note
 from cur_analyzer.reports._lines import month_is_final
@@ -35,6 +35,7 @@ from cur_analyzer.reports.reconcile._model import (
     Reconciliation,
 )
 from cur_analyzer.reports.reconcile._rollup import _roll_up, model_label
+from cur_analyzer.reports.reconcile._sides import read_sides
 from cur_analyzer.rules import LinePlan, Rules
 from cur_analyzer.text import money
 
@@ -63,27 +64,23 @@ def build_reconciliation(
         "bucket_grain": "day",
         "dt_from": window["dt_from"],
         "dt_to": window["dt_to"],
+        "meta_key": meta_key,
     }
     notes: list[str] = []
     buckets: dict[tuple, Bucket] = {}
-    billed = query_rows(engine, "reconcile_billed", params)
-    grain = granularity_of(engine, month, (r["shortest_span_seconds"] for r in billed))
+    billed, logged = read_sides(query_batches(engine, "reconcile", params))
+    grain = granularity_of(engine, month, billed.shortest_spans)
     period = _period_of(grain)
-    _billed_buckets(billed, plan, buckets, notes, period)
+    _billed_buckets(billed.rows(), plan, buckets, notes, period)
     malformed: dict[str, int] = {}
-    usage = usable_rows(query_rows(engine, "estimate_usage", window | {"meta_key": meta_key}), malformed)
+    usage = usable_rows(logged, malformed)
     priced = price_buckets(usage, prices, profiles)
     if note := malformed_note(malformed, month):
         notes.append(note)
     logs = _logged_buckets(priced, buckets, period)
     if note := unresolved_profiles_note(logs.unresolved_calls):
         notes.append(note)
-    final = month_is_final(
-        engine,
-        month,
-        sum(int(r["line_count"]) for r in billed),
-        sum(int(r["invoiced_lines"]) for r in billed),
-    )
+    final = month_is_final(engine, month, billed.total("line_count"), billed.total("invoiced_lines"))
     compared = cut_by_metadata(list(buckets.values())) if meta_key else list(buckets.values())
     for b in compared:
         _explain(b, logs, prices, tolerance)
