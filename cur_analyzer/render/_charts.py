@@ -3,13 +3,21 @@
 Figures only (data and layout); the page template places them. Chart coordinates are floats (plotly draws
 floats; the exact value is in the table). plotly reads a little HTML in every text it shows (labels, hover
 texts, axis titles), so each label from the data is escaped like the page (``_label``); the legends and
-hover texts come from the words file (``charts.*``). plotly is imported when a chart is drawn.
+hover texts come from the words file (``charts.*``).
+
+A figure is written as the JSON plotly.js reads (``{"data": [...], "layout": {...}}``), the same dict
+plotly's ``Figure(...).to_dict()`` gives for it, with the ``plotly_white`` template spelled out as plotly
+spells it: building plotly's Figure objects only to turn them back into that dict took most of the page's
+rendering time (plotly validates every property of every trace), and this needs no plotly module.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 from decimal import Decimal
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from cur_analyzer.render._pack_words import word, words_under
@@ -19,6 +27,9 @@ if TYPE_CHECKING:
     from cur_analyzer.reports.monthly import PackView
 
 __all__ = ["FONT", "TOP", "chart", "money"]
+
+#: a figure as plotly.js reads it: {"data": [trace, ...], "layout": {...}}
+Figure = dict[str, Any]
 
 #: Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 BLUE, ORANGE, GREEN, SKY, VERMILLION, PURPLE, YELLOW = (
@@ -80,9 +91,26 @@ def _says(chart_name: str, **facts: Any) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _template() -> str:
+    """plotly's ``plotly_white`` template, as plotly ships it (and spells it out in a figure's layout)."""
+    return (files("plotly") / "package_data" / "templates" / "plotly_white.json").read_text(encoding="utf-8")
+
+
+def _figure(
+    traces: list[dict[str, Any]], layout: dict[str, Any], xaxis: dict | None = None, yaxis: dict | None = None
+) -> Figure:
+    """The figure of ``traces`` (each with its plotly ``type``) over ``layout`` and its axes."""
+    layout = {**layout, "template": json.loads(_template())}  # each figure its own copy, as plotly's
+    if xaxis is not None:
+        layout["xaxis"] = xaxis
+    if yaxis is not None:
+        layout["yaxis"] = yaxis
+    return {"data": traces, "layout": layout}
+
+
 def _layout(height: int, **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "template": "plotly_white",
         "height": height,
         "margin": {"l": 10, "r": 24, "t": 10, "b": 36},
         "font": {"family": FONT, "size": 12, "color": INK},
@@ -101,9 +129,7 @@ def _stacks_shared_costs(view: PackView, rows: list[dict[str, Any]]) -> bool:
     return view.key == "team" and "shared" in view.columns and all(r["shared"] >= 0 for r in rows)
 
 
-def _ranking(view: PackView, label_col: str, cur: str) -> Any:
-    import plotly.graph_objects as go
-
+def _ranking(view: PackView, label_col: str, cur: str) -> Figure:
     says = _says("ranking", cur=cur)
     named = [r for r in view.rows if not r.get("no_value")]
     rows = named[:TOP] + [r for r in view.rows if r.get("no_value") and r["cost"]]
@@ -111,47 +137,45 @@ def _ranking(view: PackView, label_col: str, cur: str) -> Any:
     labels = [_label(r[label_col]) for r in rows]
     colours = [GREY if r.get("no_value") else BLUE for r in rows]
     totals = {"text": [money(r["cost"]) for r in rows], "textposition": "outside", "cliponaxis": False}
-    fig = go.Figure()
+    bar = {"type": "bar", "y": labels, "orientation": "h"}
     if stacked:
-        fig.add_bar(
-            y=labels,
-            x=[_f(r["attributed"]) for r in rows],
-            orientation="h",
-            name=says["attributed"],
-            marker_color=colours,
-            hovertemplate=says["hover_attributed"],
-        )
-        fig.add_bar(
-            y=labels,
-            x=[_f(r["shared"]) for r in rows],
-            orientation="h",
-            name=says["shared"],
-            marker_color=SKY,
-            hovertemplate=says["hover_shared"],
-            **totals,
-        )
+        traces = [
+            bar
+            | {
+                "x": [_f(r["attributed"]) for r in rows],
+                "name": says["attributed"],
+                "marker": {"color": colours},
+                "hovertemplate": says["hover_attributed"],
+            },
+            bar
+            | {
+                "x": [_f(r["shared"]) for r in rows],
+                "name": says["shared"],
+                "marker": {"color": SKY},
+                "hovertemplate": says["hover_shared"],
+            }
+            | totals,
+        ]
     else:
-        fig.add_bar(
-            y=labels,
-            x=[_f(r["cost"]) for r in rows],
-            orientation="h",
-            name=says["cost"],
-            marker_color=colours,
-            hovertemplate=says["hover_cost"],
-            **totals,
-        )
-    fig.update_layout(
-        _layout(
-            max(200, 30 * len(rows) + 70),
-            barmode="stack",
-            showlegend=stacked,
-            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
-            margin={"l": 10, "r": 60, "t": 34 if stacked else 10, "b": 36},
-        )
+        traces = [
+            bar
+            | {
+                "x": [_f(r["cost"]) for r in rows],
+                "name": says["cost"],
+                "marker": {"color": colours},
+                "hovertemplate": says["hover_cost"],
+            }
+            | totals
+        ]
+    layout = _layout(
+        max(200, 30 * len(rows) + 70),
+        barmode="stack",
+        showlegend=stacked,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
+        margin={"l": 10, "r": 60, "t": 34 if stacked else 10, "b": 36},
     )
-    fig.update_yaxes(autorange="reversed", automargin=True, ticksuffix="  ")
-    fig.update_xaxes(title_text=cur, tickformat=",.0f", rangemode="tozero", automargin=True)
-    return fig
+    xaxis = {"title": {"text": cur}, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True}
+    return _figure(traces, layout, xaxis, {"autorange": "reversed", "automargin": True, "ticksuffix": "  "})
 
 
 def _spend_colour(row: dict[str, Any]) -> str:
@@ -160,96 +184,94 @@ def _spend_colour(row: dict[str, Any]) -> str:
     return GREY if row["budget"] is None else BLUE
 
 
-def _budgets(view: PackView, cur: str) -> Any:
+def _budgets(view: PackView, cur: str) -> Figure:
     """A bullet chart: the budget as a wide pale bar, the spend as a narrow bar over it."""
-    import plotly.graph_objects as go
-
     says = _says("budgets", cur=cur)
     rows = view.rows
     labels = [_label(r["value"]) for r in rows]
-    fig = go.Figure()
-    fig.add_bar(
-        y=labels,
-        x=[_f(r["budget"]) for r in rows],
-        orientation="h",
-        name=says["budget"],
-        marker={"color": "#DCE3EA", "line": {"color": "#9FB3C8", "width": 1}},
-        width=0.8,
-        hovertemplate=says["hover_budget"],
+    budget = {
+        "type": "bar",
+        "y": labels,
+        "x": [_f(r["budget"]) for r in rows],
+        "orientation": "h",
+        "name": says["budget"],
+        "marker": {"color": "#DCE3EA", "line": {"color": "#9FB3C8", "width": 1}},
+        "width": 0.8,
+        "hovertemplate": says["hover_budget"],
+    }
+    spend = {
+        "type": "bar",
+        "y": labels,
+        "x": [_f(r["spend"]) for r in rows],
+        "orientation": "h",
+        "name": says["spend"],
+        "marker": {"color": [_spend_colour(r) for r in rows]},
+        "width": 0.42,
+        "text": [money(r["spend"]) + (f" ({r['used']:.0f}%)" if r["used"] is not None else "") for r in rows],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": says["hover_spend"],
+    }
+    layout = _layout(
+        max(200, 30 * len(rows) + 80),
+        barmode="overlay",
+        margin={"l": 10, "r": 90, "t": 34, "b": 36},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
     )
-    fig.add_bar(
-        y=labels,
-        x=[_f(r["spend"]) for r in rows],
-        orientation="h",
-        name=says["spend"],
-        marker_color=[_spend_colour(r) for r in rows],
-        width=0.42,
-        text=[money(r["spend"]) + (f" ({r['used']:.0f}%)" if r["used"] is not None else "") for r in rows],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate=says["hover_spend"],
+    xaxis = {"title": {"text": cur}, "tickformat": ",.0f", "rangemode": "tozero"}
+    return _figure(
+        [budget, spend], layout, xaxis, {"autorange": "reversed", "automargin": True, "ticksuffix": "  "}
     )
-    fig.update_layout(
-        _layout(
-            max(200, 30 * len(rows) + 80),
-            barmode="overlay",
-            margin={"l": 10, "r": 90, "t": 34, "b": 36},
-            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
-        )
-    )
-    fig.update_yaxes(autorange="reversed", automargin=True, ticksuffix="  ")
-    fig.update_xaxes(title_text=cur, tickformat=",.0f", rangemode="tozero")
-    return fig
 
 
-def _daily(view: PackView, cur: str) -> Any:
-    import plotly.graph_objects as go
-
+def _daily(view: PackView, cur: str) -> Figure:
     says = _says("daily", cur=cur)
     rows = view.rows
-    fig = go.Figure()
-    fig.add_bar(
-        x=[r["day"] for r in rows],
-        y=[_f(r["billed"]) for r in rows],
-        name=says["billed"],
-        marker_color=BLUE,
-        hovertemplate=says["hover_billed"],
-    )
+    days = [r["day"] for r in rows]
+    traces = [
+        {
+            "type": "bar",
+            "x": days,
+            "y": [_f(r["billed"]) for r in rows],
+            "name": says["billed"],
+            "marker": {"color": BLUE},
+            "hovertemplate": says["hover_billed"],
+        }
+    ]
     if "estimated" in view.columns:
-        fig.add_scatter(
-            x=[r["day"] for r in rows],
-            y=[_f(r["estimated"]) for r in rows],
-            name=says["estimated"],
-            mode="lines+markers",
-            line={"color": ORANGE, "width": 2.5},
-            marker={"size": 6},
-            hovertemplate=says["hover_estimated"],
+        traces.append(
+            {
+                "type": "scatter",
+                "x": days,
+                "y": [_f(r["estimated"]) for r in rows],
+                "name": says["estimated"],
+                "mode": "lines+markers",
+                "line": {"color": ORANGE, "width": 2.5},
+                "marker": {"size": 6},
+                "hovertemplate": says["hover_estimated"],
+            }
         )
-    fig.update_layout(_layout(360, margin={"l": 10, "r": 20, "t": 34, "b": 40}, bargap=0.25))
-    fig.update_xaxes(type="date", tickformat="%a<br>%d %b", dtick=86400000 * 2, automargin=True)
-    fig.update_yaxes(title_text=cur, tickformat=",.0f", rangemode="tozero", automargin=True)
-    return fig
+    layout = _layout(360, margin={"l": 10, "r": 20, "t": 34, "b": 40}, bargap=0.25)
+    xaxis = {"type": "date", "tickformat": "%a<br>%d %b", "dtick": 86400000 * 2, "automargin": True}
+    yaxis = {"title": {"text": cur}, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True}
+    return _figure(traces, layout, xaxis, yaxis)
 
 
-def _donut(view: PackView, cur: str) -> Any:
-    import plotly.graph_objects as go
-
+def _donut(view: PackView, cur: str) -> Figure:
     rows = [r for r in view.rows if r["cost"] is not None]
-    fig = go.Figure(
-        go.Pie(
-            labels=[_label(r["meter"]) for r in rows],
-            values=[_f(r["cost"]) for r in rows],
-            hole=0.55,
-            sort=False,
-            direction="clockwise",
-            marker={"colors": PALETTE, "line": {"color": "#fff", "width": 2}},
-            texttemplate="%{label}<br>%{percent:.1%}",
-            textposition="outside",
-            hovertemplate=f"%{{label}}<br>%{{value:,.2f}} {cur} (%{{percent:.1%}})<extra></extra>",
-        )
-    )
-    fig.update_layout(_layout(340, showlegend=False, margin={"l": 40, "r": 40, "t": 30, "b": 30}))
-    return fig
+    pie = {
+        "type": "pie",
+        "labels": [_label(r["meter"]) for r in rows],
+        "values": [_f(r["cost"]) for r in rows],
+        "hole": 0.55,
+        "sort": False,
+        "direction": "clockwise",
+        "marker": {"colors": PALETTE, "line": {"color": "#fff", "width": 2}},
+        "texttemplate": "%{label}<br>%{percent:.1%}",
+        "textposition": "outside",
+        "hovertemplate": f"%{{label}}<br>%{{value:,.2f}} {cur} (%{{percent:.1%}})<extra></extra>",
+    }
+    return _figure([pie], _layout(340, showlegend=False, margin={"l": 40, "r": 40, "t": 30, "b": 30}))
 
 
 def _coverage_bar(view: PackView, source: str, keys: list[str]) -> dict[str, Any]:
@@ -259,11 +281,12 @@ def _coverage_bar(view: PackView, source: str, keys: list[str]) -> dict[str, Any
     name = _label(word(f"charts.coverage.source.{source}") if named else source)
     covered = [rows[k]["coverage"] if k in rows else None for k in keys]
     return {
+        "type": "bar",
         "y": [_label(k) for k in keys],
         "x": [_f(c) for c in covered],
         "orientation": "h",
         "name": name,
-        "marker_color": COVERAGE_COLOURS.get(source, GREY),
+        "marker": {"color": COVERAGE_COLOURS.get(source, GREY)},
         "text": [f"{c:.0f}%" if c is not None else "" for c in covered],
         "textposition": "outside",
         "cliponaxis": False,
@@ -271,90 +294,87 @@ def _coverage_bar(view: PackView, source: str, keys: list[str]) -> dict[str, Any
     }
 
 
-def _coverage(view: PackView) -> Any:
-    import plotly.graph_objects as go
-
+def _coverage(view: PackView) -> Figure:
     keys = list(dict.fromkeys(r["key"] for r in view.rows))
     sources = list(dict.fromkeys(r["source"] for r in view.rows))
-    fig = go.Figure()
-    for source in sources:
-        fig.add_bar(**_coverage_bar(view, source, keys))
-    fig.update_layout(
-        _layout(
-            max(220, 24 * len(keys) * len(sources) + 90),
-            barmode="group",
-            margin={"l": 10, "r": 40, "t": 34, "b": 40},
-            bargap=0.2,
-        )
+    layout = _layout(
+        max(220, 24 * len(keys) * len(sources) + 90),
+        barmode="group",
+        margin={"l": 10, "r": 40, "t": 34, "b": 40},
+        bargap=0.2,
     )
-    fig.update_yaxes(autorange="reversed", automargin=True, ticksuffix="  ")
-    fig.update_xaxes(range=[0, 109], ticksuffix="%", title_text=word("charts.coverage.axis"), dtick=20)
-    return fig
+    xaxis = {
+        "range": [0, 109],
+        "ticksuffix": "%",
+        "title": {"text": word("charts.coverage.axis")},
+        "dtick": 20,
+    }
+    return _figure(
+        [_coverage_bar(view, source, keys) for source in sources],
+        layout,
+        xaxis,
+        {"autorange": "reversed", "automargin": True, "ticksuffix": "  "},
+    )
 
 
-def _waterfall(view: PackView, cur: str) -> Any:
-    import plotly.graph_objects as go
-
+def _waterfall(view: PackView, cur: str) -> Figure:
     says = _says("waterfall")
     summary = {r["name"]: r["amount"] for r in view.summary_rows}
     estimated, billed = summary["estimated"], summary["billed"]
     causes = [r for r in view.rows if r["amount"]]
-    fig = go.Figure(
-        go.Waterfall(
-            orientation="v",
-            x=[says["estimated"], *[_wrap(r["cause"]) for r in causes], says["billed"]],
-            measure=["absolute", *["relative"] * len(causes), "total"],
-            y=[_f(estimated), *[_f(r["amount"]) for r in causes], _f(billed)],
-            text=[money(estimated), *[money(r["amount"]) for r in causes], money(billed)],
-            textposition="outside",
-            cliponaxis=False,
-            increasing={"marker": {"color": ORANGE}},
-            decreasing={"marker": {"color": GREEN}},
-            totals={"marker": {"color": BLUE}},
-            connector={"line": {"color": "#9fb3c8", "dash": "dot"}},
-            hovertemplate=f"%{{x}}<br>%{{y:,.2f}} {cur}<extra></extra>",
-        )
-    )
-    fig.update_layout(_layout(360, showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40}))
-    fig.update_yaxes(title_text=cur, tickformat=",.0f", rangemode="tozero", automargin=True)
-    fig.update_xaxes(automargin=True)
-    return fig
+    waterfall = {
+        "type": "waterfall",
+        "orientation": "v",
+        "x": [says["estimated"], *[_wrap(r["cause"]) for r in causes], says["billed"]],
+        "measure": ["absolute", *["relative"] * len(causes), "total"],
+        "y": [_f(estimated), *[_f(r["amount"]) for r in causes], _f(billed)],
+        "text": [money(estimated), *[money(r["amount"]) for r in causes], money(billed)],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "increasing": {"marker": {"color": ORANGE}},
+        "decreasing": {"marker": {"color": GREEN}},
+        "totals": {"marker": {"color": BLUE}},
+        "connector": {"line": {"color": "#9fb3c8", "dash": "dot"}},
+        "hovertemplate": f"%{{x}}<br>%{{y:,.2f}} {cur}<extra></extra>",
+    }
+    layout = _layout(360, showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40})
+    yaxis = {"title": {"text": cur}, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True}
+    return _figure([waterfall], layout, {"automargin": True}, yaxis)
 
 
-def _change(view: PackView, cur: str, currency: str) -> Any:
+def _change(view: PackView, cur: str, currency: str) -> Figure:
     """From last month's bill to this month's, one bar per part of the change: the Total row of the table
     under it, in the pack's currency."""
-    import plotly.graph_objects as go
-
     from cur_analyzer.reports.explain import PARTS
 
     says = _says("change", cur=cur, vs=_label(view.facts["vs"]), month=_label(view.facts["month"]))
     names = words_under("charts.change.parts")
     total = next((r for r in view.summary_rows if r["currency"] == currency), view.summary_rows[0])
     amounts = [total["billed_vs"], *(total[p] for p in PARTS), total["billed"]]
-    fig = go.Figure(
-        go.Waterfall(
-            orientation="v",
-            x=[says["vs"], *(_label(names[p]) for p in PARTS), says["month"]],
-            measure=["absolute", *["relative"] * len(PARTS), "total"],
-            y=[_f(a) for a in amounts],
-            text=[money(a) for a in amounts],
-            textposition="outside",
-            cliponaxis=False,
-            increasing={"marker": {"color": VERMILLION}},
-            decreasing={"marker": {"color": GREEN}},
-            totals={"marker": {"color": BLUE}},
-            connector={"line": {"color": "#9fb3c8", "dash": "dot"}},
-            hovertemplate=[says["total"], *[says["part"]] * len(PARTS), says["total"]],
-        )
+    waterfall = {
+        "type": "waterfall",
+        "orientation": "v",
+        "x": [says["vs"], *(_label(names[p]) for p in PARTS), says["month"]],
+        "measure": ["absolute", *["relative"] * len(PARTS), "total"],
+        "y": [_f(a) for a in amounts],
+        "text": [money(a) for a in amounts],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "increasing": {"marker": {"color": VERMILLION}},
+        "decreasing": {"marker": {"color": GREEN}},
+        "totals": {"marker": {"color": BLUE}},
+        "connector": {"line": {"color": "#9fb3c8", "dash": "dot"}},
+        "hovertemplate": [says["total"], *[says["part"]] * len(PARTS), says["total"]],
+    }
+    layout = _layout(380, showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40})
+    # a month label is a bar's name, not a date
+    xaxis = {"type": "category", "automargin": True}
+    return _figure(
+        [waterfall], layout, xaxis, {"title": {"text": cur}, "tickformat": ",.0f", "automargin": True}
     )
-    fig.update_layout(_layout(380, showlegend=False, margin={"l": 10, "r": 20, "t": 30, "b": 40}))
-    fig.update_yaxes(title_text=cur, tickformat=",.0f", automargin=True)
-    fig.update_xaxes(type="category", automargin=True)  # a month label is a bar's name, not a date
-    return fig
 
 
-def chart(view: PackView, cur: str) -> Any | None:
+def chart(view: PackView, cur: str) -> Figure | None:
     """The view's figure, or None (a view with no chart, left out, or with no rows)."""
     if view.omitted or not view.rows:
         return None

@@ -116,10 +116,9 @@ def card(row: dict[str, Any]) -> dict[str, Any]:
 # --- sections --------------------------------------------------------------------------------------------
 def _placed_chart(view: PackView, cur: str) -> dict[str, Any] | None:
     """The view's chart as the template places it: plotly's data, layout and config, and its height."""
-    fig = chart(view, cur)
-    if fig is None:
+    figure = chart(view, cur)
+    if figure is None:
         return None
-    figure = fig.to_dict()
     named = [r for r in view.rows if not r.get("no_value")] if view.key in RANKINGS else []
     return {
         "view": view.key,
@@ -127,7 +126,7 @@ def _placed_chart(view: PackView, cur: str) -> dict[str, Any] | None:
         "data": figure.get("data", []),
         "layout": figure.get("layout", {}),
         "config": CHART_CONFIG,
-        "height": fig.layout.height,
+        "height": figure["layout"]["height"],
         "shown_of": (TOP, len(named)) if len(named) > TOP else None,
     }
 

@@ -34,7 +34,10 @@ def _words() -> dict[str, Any]:
 
     import yaml
 
-    return yaml.safe_load((files("cur_analyzer.render") / "templates" / WORDS_FILE).read_text("utf-8"))
+    # libyaml's safe loader where the build has it: the same safe subset, read about 5 times faster
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    text = (files("cur_analyzer.render") / "templates" / WORDS_FILE).read_text("utf-8")
+    return yaml.load(text, loader)
 
 
 @functools.cache

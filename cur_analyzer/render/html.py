@@ -8,7 +8,8 @@ kept in each cell's ``data-sort`` attribute, which the inline sort script and th
 are the words file's (``_pack_words``). Every value is escaped as the templates print it (autoescape); JSON
 inside a ``<script>`` goes through ``script_json``, so a ``</script>`` in a value cannot end the script.
 
-jinja2 and plotly are imported when a report is rendered.
+jinja2 is imported when a report is rendered; plotly's Python modules never are: the charts are written
+as the JSON plotly.js reads (``_charts``), and plotly.js is read from plotly's package data.
 """
 
 from __future__ import annotations
@@ -52,9 +53,8 @@ def script_json(value: Any) -> Markup:
     """``value`` as JSON to place inside a ``<script>``: ``<``, ``>``, ``&`` and ``'`` as ``\\u003c``…, as
     plotly and jinja2's ``tojson`` do, so no value can close the script or open a comment."""
     from markupsafe import Markup
-    from plotly.utils import PlotlyJSONEncoder
 
-    text = json.dumps(value, cls=PlotlyJSONEncoder)
+    text = json.dumps(value)
     for char, escaped in _SCRIPT_ESCAPES.items():
         text = text.replace(char, escaped)
     return Markup(text)
@@ -75,6 +75,14 @@ def environment() -> Environment:
     )
     env.filters["script_json"] = script_json
     return env
+
+
+def _plotly_js() -> str:
+    """plotly.js as plotly ships it (what ``plotly.offline.get_plotlyjs`` reads, without importing plotly's
+    Python modules)."""
+    from importlib.resources import files
+
+    return (files("plotly") / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
 
 
 def _month_name(month: str) -> str:
@@ -101,7 +109,6 @@ def render_html(report: MonthlyReport, precision: int = DEFAULT_PLACES) -> str:
 
 def _page(report: MonthlyReport, precision: int) -> str:
     from markupsafe import Markup
-    from plotly.offline import get_plotlyjs
 
     from cur_analyzer.reports.monthly import views
 
@@ -120,7 +127,7 @@ def _page(report: MonthlyReport, precision: int) -> str:
             summary_cards=[card(r) for r in summary.rows if r["kind"] != "text"],
             sections=sections,
             charts=sum(s["chart"] is not None for s in sections),
-            plotly_js=Markup(get_plotlyjs()),
+            plotly_js=Markup(_plotly_js()),
             places=precision,
         )
     )

@@ -39,8 +39,8 @@ show as their own rows.
 their sentences and the view renderers read.
 """
 
-from cur_analyzer.reports.explain._build import build_explain, read_lines
+from cur_analyzer.reports.explain._build import build_explain, grain, read_lines
 from cur_analyzer.reports.explain._model import ExplainRow, Explanation, sentence
 from cur_analyzer.reports.explain._parts import PARTS, Parts
 
-__all__ = ["PARTS", "ExplainRow", "Explanation", "Parts", "build_explain", "read_lines", "sentence"]
+__all__ = ["PARTS", "ExplainRow", "Explanation", "Parts", "build_explain", "grain", "read_lines", "sentence"]

@@ -37,9 +37,10 @@ RowKey = tuple[str, str, str]
 #: the same caller say where a line of M went before tags changed.
 Caller = tuple[Any, Any, Any]
 Slots = tuple[Any, ...]
-#: the columns the split reads besides the dimension's own: the caller, and the usage type and product
-#: name that say a line's model, meter and tier
-_KEEP = ("by_account", "by_principal", "by_usage_type", "by_product_name")
+#: the columns the split reads besides the dimension's own (and their parameters): the caller, and the
+#: usage type and product name that say a line's model, meter and tier
+KEPT_COLUMNS = ("account", "principal", "usage_type", "product_name")
+_KEEP = tuple(f"by_{column}" for column in KEPT_COLUMNS)
 _SLOT_NAMES = tuple(f"slot{i}" for i in range(1, MAX_SLOTS + 1))
 
 
@@ -54,8 +55,9 @@ def build_explain(
     read_already: Mapping[str, list[dict]] | None = None,
 ) -> Explanation:
     """Why the bill of ``month`` differs from the bill of ``vs`` (default: the month before), per value of
-    the dimension ``by``. ``read_already``: months whose lines a caller read before (``read_lines``), as a
-    pack does before it holds its month."""
+    the dimension ``by``. ``read_already``: months whose lines a caller read before, at the explanation's
+    grain (``read_lines``, or summed up to ``grain``): a pack reads the month before its own ahead of its
+    hold, and gives its own month's from its one read of it."""
     check_scope(service, cost_basis)
     with about("month"):
         month = validate_month(month)
@@ -102,6 +104,12 @@ def read_lines(
     check_scope(service, cost_basis)
     plan, _caps = _plan(engine, by, rules)
     return _read(engine, plan, month, service, cost_basis)
+
+
+def grain(engine: Engine, by: str, rules: Rules | None) -> tuple[LinePlan, tuple[str, ...]]:
+    """The plan the explanation of ``by`` reads and resolves each month's lines with, and the columns it
+    keeps besides the plan's: lines read finer, summed up to these, are the rows it would read."""
+    return _plan(engine, by, rules)[0], KEPT_COLUMNS
 
 
 def _plan(engine: Engine, by: str, rules: Rules | None) -> tuple[LinePlan, Any]:

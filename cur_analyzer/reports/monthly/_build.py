@@ -3,11 +3,14 @@
 One ``attribution_lines.sql`` read (``reports._lines.MonthLines``) at the grain of every view, by day: the
 chargeback by team, principal, model and token type (and by each other budgeted dimension of the rules
 file), the budgets, the daily trend (a sentence instead on a monthly export, which has no days), the
-rules coverage of the required keys and whether the month is final are all grouped from it.
+rules coverage of the required keys, this month's side of the change since the previous month and
+whether the month is final are all grouped from it (each cut from the lines summed up to the columns it
+reads: ``_grain``).
 ``build_coverage`` (its tag sources), ``build_reconciliation`` by day when invocation logs are given,
 ``run_checks`` for the data-quality summary, ``build_explain`` (why the bill changed since the previous month,
-per team: ``_change``) and ``build_allocation`` (by role, application and end user, with logs) run their own
-queries. No SQL or money maths of its own beyond grouping the rows they return.
+per team: the previous month's lines, ``_change``) and ``build_allocation`` (by role, application and end
+user, with logs) run their own queries. No SQL or money maths of its own beyond grouping the rows they
+return.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from cur_analyzer.engines import Engine
 from cur_analyzer.granularity import no_days
 from cur_analyzer.reports._lines import DailyUsage, MonthLines
 from cur_analyzer.reports.monthly._change import (
+    CHANGE_GRAIN,
     LinesAhead,
     allocate,
     explain_change,
+    has_previous,
     previous_month,
     team_dimension,
 )
+from cur_analyzer.reports.monthly._grain import cut_lines, without_days
 from cur_analyzer.reports.monthly._model import (
     DEFAULT_REQUIRE,
     SPEND_CUTS,
@@ -86,8 +92,9 @@ class _Build:
         return parse_dimension(spec, tuple(self.rules.dimensions) if self.rules else ())
 
     def read_lines(self, specs: Sequence[str], coverage: Sequence[Dimension]) -> MonthLines:
-        """The month's lines of the service scope at the cost basis, once, at the grain of every cut, of the
-        rules coverage (``coverage``) and by day."""
+        """The month's lines of the service scope at the cost basis, once, at the grain of every cut in
+        ``specs`` (the change since the previous month's among them), of the rules coverage (``coverage``)
+        and by day."""
         self.step("the month's Bedrock lines" if self.service == "bedrock" else "the month's lines")
         dims = list(dict.fromkeys([*(self.dimension(s) for s in specs), *coverage]))
         return MonthLines.read(
@@ -95,9 +102,11 @@ class _Build:
         )
 
     def chargeback(self, lines: MonthLines, by: str) -> Chargeback:
+        """The chargeback by ``by``, from the lines summed up to the columns it reads."""
         from cur_analyzer.reports._chargeback_view import tabular as chargeback_tabular
 
-        cb = lines.chargeback([self.dimension(by)])
+        dims = [self.dimension(by)]
+        cb = cut_lines(lines, dims).chargeback(dims)
         self.notes.add(f"chargeback by {by}", chargeback_tabular(cb).footer)
         return cb
 
@@ -111,12 +120,10 @@ def _team_dimension(build: _Build) -> str:
     return dim
 
 
-def _change(build: _Build) -> Explanation | None:
+def _change(build: _Build, lines: MonthLines) -> Explanation | None:
     """Why the bill changed since the previous month, per team, or why that is not told."""
     build.step(f"why the bill changed since {previous_month(build.month)}")
-    change = explain_change(
-        build.engine, build.month, build.service, build.cost_basis, build.rules, build.ahead
-    )
+    change = explain_change(build.engine, lines, build.rules, build.ahead)
     if isinstance(change, Phrase):
         build.omitted["change"] = change
         return None
@@ -257,9 +264,14 @@ def build_monthly(
             ],
         )
     budgeted = list(rules.budgets) if rules else []
-    lines = build.read_lines([team_dim, *_OTHER_CUTS, *budgeted], rules_dimensions(require, rules))
-    chargebacks = _spend_cuts(build, lines, team_dim)
-    budgets = _budgets(build, lines, chargebacks)
+    # the change since the previous month groups this month's lines from this one read too
+    change_grain = CHANGE_GRAIN if has_previous(engine, month) else ()
+    lines = build.read_lines(
+        [team_dim, *_OTHER_CUTS, *budgeted, *change_grain], rules_dimensions(require, rules)
+    )
+    by_cut = without_days(lines)  # every cut, and the change, is summed up from these
+    chargebacks = _spend_cuts(build, by_cut, team_dim)
+    budgets = _budgets(build, by_cut, chargebacks)
     daily_usage, daily_adjustments = _daily(lines)
     if not lines.tells_days:
         # a monthly export's lines all start on the month's first day: a trend over its days would show
@@ -273,7 +285,7 @@ def build_monthly(
     )
     build.notes.add("coverage", coverage.notes)
 
-    change = _change(build)
+    change = _change(build, by_cut)
     reconciliation = None
     if logs:
         reconciliation = _reconciliation(build, tolerance_pct, prices, profiles)

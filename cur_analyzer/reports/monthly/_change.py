@@ -2,10 +2,12 @@
 previous month, per team (``reports.explain``), and the bill allocated to the applications and end users
 behind each role (``reports.allocate``, with invocation logs only).
 
-The explanation reads the previous month's lines and this month's. Under ``Analyzer.monthly`` this month
-is held (``Engine.held``), and a held engine refuses a query for any other month; so ``read_ahead`` reads
-the previous month's lines *before* the hold, and the explanation takes them from there. Each month's
-files are then scanned once: this month's by the hold, the previous month's by the read ahead.
+The explanation reads the previous month's lines and this month's. This month's it groups from the
+pack's own read of them (read with the columns it keeps too: ``CHANGE_GRAIN``), so no engine reads a
+month's lines twice. Under ``Analyzer.monthly`` this month is held (``Engine.held``), and a held engine
+refuses a query for any other month; so ``read_ahead`` reads the previous month's lines *before* the
+hold, and the explanation takes them from there. Each month's lines are then read once: this month's by
+the pack, the previous month's by the read ahead.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from cur_analyzer.reports.monthly._model import Phrase
 if TYPE_CHECKING:
     from cur_analyzer.bedrock.models import ProfileMap
     from cur_analyzer.engines import Engine
+    from cur_analyzer.reports._lines import MonthLines
     from cur_analyzer.reports.allocate import Allocation
     from cur_analyzer.reports.explain import Explanation
     from cur_analyzer.rules import Rules
@@ -28,6 +31,11 @@ LinesAhead = dict[str, list[dict]]
 #: the allocation's cuts, read in one call and rolled up per cut: the caller's role, then what the calls
 #: sent as their application and end user
 ALLOCATION_BY = ("role", "request-metadata/app", "request-metadata/user")
+#: the cuts whose columns the explanation keeps besides its dimension's: who called (account, principal)
+#: and what says a line's model, meter and tier (usage type, and the product name a Marketplace model is
+#: named in). The pack reads its lines with them when it explains the change, and the explanation groups
+#: this month's from those lines.
+CHANGE_GRAIN = ("account", "principal", "usage-type", "model")
 
 
 def team_dimension(rules: Rules | None) -> str:
@@ -54,20 +62,29 @@ def read_ahead(engine: Engine, month: str, service: str, cost_basis: str, rules:
         return {}
 
 
-def explain_change(
-    engine: Engine, month: str, service: str, cost_basis: str, rules: Rules | None, ahead: LinesAhead
-) -> Explanation | Phrase:
-    """Why the bill changed since the previous month, per team (the previous month's lines from
-    ``ahead``); or the phrase that says why it cannot be told (the source does not hold the previous month,
-    or the explanation refused the inputs)."""
-    from cur_analyzer.reports.explain import build_explain
+def has_previous(engine: Engine, month: str) -> bool:
+    """Does the source hold the month before ``month`` (is there a change to explain)?"""
+    return previous_month(month) in engine.months()
 
+
+def explain_change(
+    engine: Engine, lines: MonthLines, rules: Rules | None, ahead: LinesAhead
+) -> Explanation | Phrase:
+    """Why the bill changed since the previous month, per team: this month's lines grouped from the
+    pack's (``lines``, read with ``CHANGE_GRAIN``), the previous month's from ``ahead`` when read before a
+    hold; or the phrase that says why it cannot be told (the source does not hold the previous month, or
+    the explanation refused the inputs)."""
+    from cur_analyzer.reports.explain import build_explain, grain
+    from cur_analyzer.reports.monthly._grain import at_grain
+
+    month, service, cost_basis = lines.month, lines.service, lines.cost_basis
     vs = previous_month(month)
-    if vs not in engine.months():
+    if not has_previous(engine, month):
         return Phrase("change.omitted.no_previous", {"month": month, "vs": vs})
     try:
+        read = {**ahead, month: at_grain(lines, *grain(engine, team_dimension(rules), rules))}
         return build_explain(
-            engine, month, None, team_dimension(rules), service, cost_basis, rules=rules, read_already=ahead
+            engine, month, None, team_dimension(rules), service, cost_basis, rules=rules, read_already=read
         )
     except UserInputError as refused:
         return Phrase("change.omitted.refused", {"vs": vs, "why": str(refused)})
