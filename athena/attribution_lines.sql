@@ -9,7 +9,7 @@
 --
 -- Paste into the Athena console and "Run with parameters"; cur-analyzer binds them in this order:
 -- params: by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_pricing_unit,
---         by_day, month, service
+--         by_day, by_resource_kind, with_usage, month, service
 -- fragments: cost(cost_basis), tag_slots, resource_kind, in_bedrock_scope, invoiced
 --
 -- by_account, by_principal, by_service, by_region, by_usage_type, by_product_name, by_pricing_unit, by_day
@@ -19,12 +19,17 @@
 --                 product name is kept only for the model: an AWS Marketplace line names its model there
 --                 alone. The pricing unit ('1K tokens') says what one unit of usage_amount is: kept for
 --                 the unit costs, which count tokens.
+-- by_resource_kind true to tell lines on application inference profiles apart (an aip_tag source, a caller
+--                 identified with its resource); false reads no resource id
+-- with_usage      true to sum the usage amount (token counts for the unit costs and the change's volume);
+--                 false reads none: usage_amount is then NULL
 -- cost_basis      'unblended' | 'net-unblended' | 'amortized' | 'net-amortized'
 -- month           'YYYY-MM' (the billing_period partition)
 -- service         'bedrock' | 'all'
 --
 -- resource_kind is 'aip' for a line on an application inference profile, 'resource' for any other
--- resource id, NULL without one; in_bedrock_scope says whether the line is Amazon Bedrock spend. Every line
+-- resource id, NULL without one (or unless by_resource_kind); in_bedrock_scope says whether the line is
+-- Amazon Bedrock spend. Every line
 -- of the month lands in exactly one output row, so the rows sum to the month's total for the cost basis.
 WITH lines AS (
     SELECT
@@ -36,7 +41,7 @@ WITH lines AS (
         IF(?, element_at(product, 'product_name')) AS product_name,
         IF(?, pricing_unit) AS pricing_unit,
         IF(?, CAST(line_item_usage_start_date AS DATE)) AS usage_date,
-        {{ resource_kind }} AS resource_kind,
+        IF(?, {{ resource_kind }}) AS resource_kind,
         {{ in_bedrock_scope }} AS in_bedrock_scope,
         {{ tag_slots }},
         line_item_line_item_type AS line_item_type,
@@ -44,7 +49,7 @@ WITH lines AS (
         {{ invoiced }} AS invoiced,
         {{ cost }} AS cost,
         -- exact, as money is: a token count summed as a double drifts (381.173 reads 381.17299999999994)
-        CAST(line_item_usage_amount AS DECIMAL(38, 10)) AS usage_amount
+        IF(?, CAST(line_item_usage_amount AS DECIMAL(38, 10))) AS usage_amount
     FROM cur2
     WHERE billing_period = ?
         AND (? = 'all' OR {{ in_bedrock_scope }})

@@ -66,11 +66,13 @@ class MonthLines:
         cost_basis: str = "unblended",
         *,
         by_day: bool = False,
+        cost_only: bool = False,
     ) -> MonthLines:
-        """The month's lines at the grain of ``dims`` (and of the usage day with ``by_day``)."""
+        """The month's lines at the grain of ``dims`` (and of the usage day with ``by_day``); ``cost_only``:
+        as a chargeback needs them (``LinePlan.params``), for no other view."""
         caps = engine.capabilities()
         plan = LinePlan(dims, rules, has_resource_ids=caps.has("resource_id"))
-        params = plan.params(month, service, cost_basis, by_day=by_day)
+        params = plan.params(month, service, cost_basis, by_day=by_day, cost_only=cost_only)
         records = query_rows(engine, "attribution_lines", params)
         return cls(engine, month, service, cost_basis, plan, caps, records)
 

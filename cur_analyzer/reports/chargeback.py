@@ -213,7 +213,7 @@ def build_chargeback(
     dims = [parse_dimension(spec, rules_names) for spec in (by or ("principal",))]
     check_month(engine, month)
     _check_dimensions(dims, engine.capabilities())
-    lines = MonthLines.read(engine, month, dims, rules, service, cost_basis)
+    lines = MonthLines.read(engine, month, dims, rules, service, cost_basis, cost_only=True)
     if any(d.kind == DAY.kind for d in dims) and not lines.tells_days:
         raise refuse_days(month)
     return lines.chargeback(dims)

@@ -128,13 +128,24 @@ class LinePlan:
         *,
         by_day: bool = False,
         pricing_unit: bool = False,
+        cost_only: bool = False,
     ) -> dict[str, Any]:
         """``attribution_lines.sql``'s parameters; ``by_day`` keeps the usage day though no dimension is
-        a day (a daily trend), ``pricing_unit`` the unit of the usage amount (what counts tokens)."""
+        a day (a daily trend), ``pricing_unit`` the unit of the usage amount (what counts tokens).
+        ``cost_only``: the lines as a chargeback needs them, without the usage amount, and with the kind of
+        resource only where a source of the dimensions asks for it; the resource id and the usage amount
+        are two of the widest columns a month's lines are read with."""
         read = self.columns | ({"usage_date"} if by_day else set())
         read |= {"pricing_unit"} if pricing_unit else set()
         toggles = {toggle: column in read for column, toggle in _TOGGLES.items()}
+        toggles["by_resource_kind"] = not cost_only or self._reads_resource_kind
+        toggles["with_usage"] = not cost_only
         return toggles | self.slot_params() | {"cost_basis": cost_basis, "month": month, "service": service}
+
+    @property
+    def _reads_resource_kind(self) -> bool:
+        """Does a source of the dimensions tell lines on application inference profiles apart?"""
+        return any(s.kind == "aip_tag" for d in self.rules_dims for s in self.rules.dimensions[d.spec].sources)
 
     def notes(self, caps: Any) -> list[str]:
         out = []
