@@ -53,8 +53,9 @@ MAP_COLUMNS = ("tags", "resource_tags")
 #: only where the month has Marketplace lines: DuckDB folds it away on the generated months).
 SCOPE_COLUMNS = ("bill_billing_entity", "line_item_resource_id")
 FLOOR_COLUMNS: dict[str, tuple[str, ...]] = {
-    "chargeback-principal": (*CHARGEBACK_COLUMNS, *SCOPE_COLUMNS),
-    "chargeback-team": (*CHARGEBACK_COLUMNS[1:], *SCOPE_COLUMNS, "tags"),
+    # a chargeback reads the resource id and the usage amount only when a source asks for them
+    "chargeback-principal": (*CHARGEBACK_COLUMNS[:-1], "bill_billing_entity"),
+    "chargeback-team": (*CHARGEBACK_COLUMNS[1:-1], "bill_billing_entity", "tags"),
     "coverage-team": (
         *CHARGEBACK_COLUMNS[:-1],
         *SCOPE_COLUMNS,

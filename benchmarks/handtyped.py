@@ -116,8 +116,6 @@ def _literal(path: Path) -> str:
 _CHARGEBACK_EXTRA = {
     "line_item_currency_code": "one row per currency",
     "line_item_line_item_type": "usage apart from credits, tax and fees",
-    "line_item_resource_id": "resource kind (application inference profiles)",
-    "line_item_usage_amount": "usage beside cost",
 }
 _RECONCILE_COLUMNS = (
     "bill_billing_entity",
