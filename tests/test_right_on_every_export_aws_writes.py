@@ -276,5 +276,5 @@ def test_the_pack_keeps_a_team_named_unallocated_apart_from_the_unallocated_row(
         ("Unallocated", False, Decimal("10")),
         ("Unallocated", True, Decimal("5")),
     ]
-    colours = chart(team, "USD").data[0].marker.color
+    colours = chart(team, "USD")["data"][0]["marker"]["color"]  # the figure as plotly.js reads it
     assert list(colours).count(GREY) == 1
