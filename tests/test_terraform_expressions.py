@@ -373,9 +373,9 @@ def test_the_toml_output_loads_as_cur_analyzer_settings(default, tmp_path, monke
         if key.startswith("CUR_ANALYZER_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("CUR_ANALYZER_CONFIG", str(cfg))
-    from cur_analyzer.config import Settings
+    from cur_analyzer.config import load_settings
 
-    settings = Settings()
+    settings = load_settings()
     assert (settings.engine, settings.workgroup, settings.logs_database) == (
         "athena",
         "cur-analyzer",

@@ -657,9 +657,9 @@ def test_the_toml_output_is_a_cur_analyzer_toml_with_the_athena_settings(mod, tm
     for key in list(os.environ):
         if key.startswith("CUR_ANALYZER_") and key != "CUR_ANALYZER_CONFIG":
             monkeypatch.delenv(key)
-    from cur_analyzer.config import Settings
+    from cur_analyzer.config import load_settings
 
-    settings = Settings()
+    settings = load_settings()
     for key, value in parsed.items():
         assert getattr(settings, key) == value, key
 
