@@ -70,6 +70,10 @@ class DuckDBEngine:
         # the footers the column probe reads serve the view and every query after it (keyed by file and
         # modification time, so a changed file is read again)
         self._con.execute("SET parquet_metadata_cache = true")
+        # the memory a query's hash tables freed goes back to the system as it is freed, not at exit: the
+        # reports build their Python rows after the query, and would otherwise add them on top of it (after
+        # the reconciliation's query of ten million lines the process holds 420 MB with, 900 MB without)
+        self._con.execute("SET allocator_background_threads = true")
         self._views: set[str] = set()
         self._held: HeldMonth | None = None
         # the view over the files by its full name: while a month is held, `cur2` and even `main.cur2`

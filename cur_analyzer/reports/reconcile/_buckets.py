@@ -54,8 +54,9 @@ def _bucket_for(buckets: dict, key: tuple, price_key: str | None, currency: str,
     if bucket is None:
         bucket = buckets[where] = Bucket(key, price_key, currency, ut.is_token_meter, marketplace)
     elif bucket.currency != currency:
-        bucket = buckets.setdefault(
-            (*where, currency), Bucket(key, price_key, currency, ut.is_token_meter, marketplace)
+        other = (*where, currency)
+        bucket = buckets.get(other) or buckets.setdefault(
+            other, Bucket(key, price_key, currency, ut.is_token_meter, marketplace)
         )
     return bucket
 
@@ -66,6 +67,10 @@ def _billed_buckets(
     """Adds the billed side; ``period`` turns a usage day into the bucket's (the month on a monthly
     export)."""
     unknown_units: set[str] = set()
+    # hundreds of thousands of rows name a few hundred days, accounts, regions and callers: every bucket and
+    # part keeps the one copy of each
+    same: dict[str, str] = {}
+    tagged = any(d.kind in ("tag", "rules") for d in plan.dims)
     for r in records:
         ut = parse_usage_type(r["usage_type"])
         # the meter a chargeback by meter shows: the one the invocation logs count tokens in, else "other"
@@ -75,7 +80,11 @@ def _billed_buckets(
         if per_unit is None and meter != OTHER_METER and ut.style != "marketplace":
             unknown_units.add(str(r["pricing_unit"]))
         tokens = (r["usage_amount"] or ZERO) * (per_unit or 1)
-        key = (period(r["day"]), r["account_id"], r["region"], r["principal"] or UNALLOCATED, model, meter)
+        day = _one_copy(same, r["day"])
+        key = tuple(
+            _one_copy(same, v)
+            for v in (period(day), r["account_id"], r["region"], r["principal"] or UNALLOCATED, model, meter)
+        )
         # a line without a currency is not taken for the estimate's: it is shown, not compared
         currency = r["currency"] or "(no currency)"
         bucket = _bucket_for(buckets, key, price_key, currency, ut)
@@ -88,12 +97,17 @@ def _billed_buckets(
                 tokens,
                 r["billed_cost"] or ZERO,
                 r["resource_kind"] == "aip",
-                r["day"],
+                day,
             )
         )
-        _add_tags(bucket, plan, {**r, "account": r["account_id"]})
+        if tagged:
+            _add_tags(bucket, plan, {**r, "account": r["account_id"]})
     if unknown_units:
         notes.append(f"usage amounts in unknown pricing units {sorted(unknown_units)} were taken as tokens")
+
+
+def _one_copy(same: dict[str, str], value: str | None) -> str | None:
+    return value if value is None else same.setdefault(value, value)
 
 
 #: a bucket whose billed lines carry more than one value of a tag or rules dimension
@@ -113,7 +127,7 @@ def _add_tags(bucket: Bucket, plan: LinePlan, line: dict) -> None:
             continue  # the bucket's key holds the others
         value, _via = plan.value(d, line)
         if value:
-            bucket.tags[d.spec].add(value)
+            bucket.tags.setdefault(d.spec, set()).add(value)
 
 
 def logged_model(resolved: Resolved, model_id: str | None) -> str:

@@ -71,7 +71,8 @@ def build_reconciliation(
     billed, logged = read_sides(query_batches(engine, "reconcile", params))
     grain = granularity_of(engine, month, billed.shortest_spans)
     period = _period_of(grain)
-    _billed_buckets(billed.rows(), plan, buckets, notes, period)
+    lines, invoiced = billed.total("line_count"), billed.total("invoiced_lines")
+    _billed_buckets(billed.take_rows(), plan, buckets, notes, period)
     malformed: dict[str, int] = {}
     usage = usable_rows(logged, malformed)
     priced = price_buckets(usage, prices, profiles)
@@ -80,7 +81,7 @@ def build_reconciliation(
     logs = _logged_buckets(priced, buckets, period)
     if note := unresolved_profiles_note(logs.unresolved_calls):
         notes.append(note)
-    final = month_is_final(engine, month, billed.total("line_count"), billed.total("invoiced_lines"))
+    final = month_is_final(engine, month, lines, invoiced)
     compared = cut_by_metadata(list(buckets.values())) if meta_key else list(buckets.values())
     for b in compared:
         _explain(b, logs, prices, tolerance)

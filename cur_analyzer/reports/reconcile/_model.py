@@ -57,7 +57,7 @@ def tokens_per_unit(pricing_unit: str | None) -> int | None:
     return _UNIT_TOKENS.get((pricing_unit or "").strip().lower())
 
 
-@dataclass
+@dataclass(slots=True)
 class BilledPart:
     #: the logs hold some record of this account and region within the line's own period (its hour, day or
     #: month, as the export cuts lines)
@@ -71,7 +71,7 @@ class BilledPart:
     day: str | None = None  # the usage day the line starts on: the rates in force that day price it
 
 
-@dataclass
+@dataclass(slots=True)
 class LoggedPart:
     tier: str
     scope: str
@@ -81,7 +81,7 @@ class LoggedPart:
     meta: str | None = None  # what the calls sent under the request metadata key the rows are cut by
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     key: tuple[str, ...]  # BUCKET_FIELDS
     price_key: str | None
@@ -90,7 +90,7 @@ class Bucket:
     marketplace: bool = False  # billed by AWS Marketplace, in Marketplace units
     billed: list[BilledPart] = field(default_factory=list)
     logged: list[LoggedPart] = field(default_factory=list)
-    tags: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tags: dict[str, set[str]] = field(default_factory=dict)  # a tag's or rules dimension's values
     explained: dict[str, Decimal] = field(default_factory=dict)
     #: with the rows cut by a request metadata key: the value this part of the bucket's calls sent
     meta: str | None = None

@@ -31,8 +31,18 @@ class BilledSide:
     def rows(self) -> Iterator[dict[str, Any]]:
         """The rows as dicts, a slice at a time, so only a slice of them is ever held as dicts."""
         for b in self.batches:
-            for start in range(0, b.num_rows, _SLICE):
-                yield from b.slice(start, _SLICE).to_pylist()
+            yield from _dicts(b)
+
+    def take_rows(self) -> Iterator[dict[str, Any]]:
+        """The rows as ``rows`` gives them, each batch let go once read (the side is empty after): the
+        buckets they fill then grow where the batches were."""
+        while self.batches:
+            yield from _dicts(self.batches.pop(0))
+
+
+def _dicts(batch: pa.RecordBatch) -> Iterator[dict[str, Any]]:
+    for start in range(0, batch.num_rows, _SLICE):
+        yield from batch.slice(start, _SLICE).to_pylist()
 
 
 #: rows turned into dicts at a time
