@@ -38,43 +38,7 @@ principal patterns through ``_patterns``), ``_compiled`` the rules as the resolv
 columns of a one-row-per-value report, ``_budgets`` budget status.
 """
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from cur_analyzer.rules._budgets import BudgetStatus, budget_status
-    from cur_analyzer.rules._compiled import RuleDimension, Rules, Source
-    from cur_analyzer.rules._find import RULES_FILE_NAME, find_rules
-    from cur_analyzer.rules._load import load_rules
-    from cur_analyzer.rules._model import (
-        ADJUSTMENT_TYPES,
-        ALL_ADJUSTMENTS,
-        SPLIT_METHODS,
-        TAG_SOURCES,
-        AccountMapSource,
-        AlertRules,
-        BudgetSpec,
-        DimensionSpec,
-        PoolSpec,
-        PrincipalPattern,
-        PrincipalPatternSource,
-        RulesError,
-        RulesFile,
-        SharedCostRule,
-        SourceSpec,
-        TagSource,
-    )
-    from cur_analyzer.rules._patterns import compile_regex
-    from cur_analyzer.rules._provenance import SHARED, Provenance, provenance
-    from cur_analyzer.rules._resolve import MAX_SLOTS, Item, LinePlan, attribute, format_via
-    from cur_analyzer.rules._sources import compile_source, read_account_map
-    from cur_analyzer.rules._splits import (
-        MONEY_QUANTUM,
-        PERCENT_QUANTUM,
-        SplitResult,
-        allocate,
-        apply_shared_costs,
-        percentages,
-    )
+from typing import Any
 
 #: where each public name lives: loaded when first asked for, so a report that never reads a rules file
 #: never loads the file's pydantic schema (``_model``) or YAML reader (``_load``)
@@ -134,46 +98,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "ADJUSTMENT_TYPES",
-    "ALL_ADJUSTMENTS",
-    "MAX_SLOTS",
-    "MONEY_QUANTUM",
-    "PERCENT_QUANTUM",
-    "RULES_FILE_NAME",
-    "SHARED",
-    "SPLIT_METHODS",
-    "TAG_SOURCES",
-    "AccountMapSource",
-    "AlertRules",
-    "BudgetSpec",
-    "BudgetStatus",
-    "DimensionSpec",
-    "Item",
-    "LinePlan",
-    "PoolSpec",
-    "PrincipalPattern",
-    "PrincipalPatternSource",
-    "Provenance",
-    "RuleDimension",
-    "Rules",
-    "RulesError",
-    "RulesFile",
-    "SharedCostRule",
-    "Source",
-    "SourceSpec",
-    "SplitResult",
-    "TagSource",
-    "allocate",
-    "apply_shared_costs",
-    "attribute",
-    "budget_status",
-    "compile_regex",
-    "compile_source",
-    "find_rules",
-    "format_via",
-    "load_rules",
-    "percentages",
-    "provenance",
-    "read_account_map",
-]
+#: the public surface: every name above, each loaded from its home
+__all__ = sorted(_HOMES)
+
+
+def __dir__() -> list[str]:
+    return __all__
