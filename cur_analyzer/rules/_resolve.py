@@ -145,7 +145,9 @@ class LinePlan:
     @property
     def _reads_resource_kind(self) -> bool:
         """Does a source of the dimensions tell lines on application inference profiles apart?"""
-        return any(s.kind == "aip_tag" for d in self.rules_dims for s in self.rules.dimensions[d.spec].sources)
+        return any(
+            s.kind == "aip_tag" for d in self.rules_dims for s in self.rules.dimensions[d.spec].sources
+        )
 
     def notes(self, caps: Any) -> list[str]:
         out = []
