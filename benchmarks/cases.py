@@ -32,8 +32,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cur_analyzer.attribution import USAGE_LINE_TYPES as USAGE_TYPES
+
 MONTH = "2026-10"
-USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
 TEAM_KEY = "team"
 
 #: Columns each report's SQL reads from the month's parquet, as DuckDB's plan shows them (bound parameters are

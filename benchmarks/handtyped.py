@@ -19,26 +19,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cur_analyzer.attribution import USAGE_LINE_TYPES
+from cur_analyzer.engines._duckdb_held import scope_sql_duckdb
+
 MONTH = "2026-10"
-#: The Bedrock scope's AWS product codes, typed out as a user would: a test holds them to the scope's rule.
-BEDROCK_CODES = (
-    "AmazonBedrock",
-    "AmazonBedrockService",
-    "AmazonBedrockFoundationModels",
-    "AmazonBedrockAgentCore",
-)
-USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
 MAP_COLUMNS = ("tags", "resource_tags", "product")
 
 _COST = "CAST(line_item_unblended_cost AS DECIMAL(38, 10))"
 _MONTH_LINES = (
     "FROM read_parquet('{cur}/data/*/*.parquet', hive_partitioning = true) WHERE BILLING_PERIOD = '{month}'"
 )
-_SCOPE = (
-    "((COALESCE(bill_billing_entity, 'AWS') = 'AWS' AND line_item_product_code IN ("
-    + ", ".join(f"'{c}'" for c in BEDROCK_CODES)
-    + ")) OR (bill_billing_entity = 'AWS Marketplace' AND product['product_name'] LIKE '%Bedrock%'))"
-)
+#: the Bedrock scope as the user types it is the tool's own rule (in_bedrock_scope.sql), in DuckDB's words
+_SCOPE = f"({scope_sql_duckdb()})"
 _TAG = {
     "resource": "COALESCE(NULLIF(tags['resourceTags/team'], ''), NULLIF(resource_tags['user_team'], ''))",
     "principal": "NULLIF(tags['iamPrincipal/team'], '')",
@@ -171,7 +163,7 @@ HAND_TYPED: dict[str, HandTyped] = {
             + f", SUM({_COST}) FILTER (WHERE {_ANY_TAG} IS NOT NULL) AS tagged"
             + f", SUM({_COST}) FILTER (WHERE {_ANY_TAG} IS NULL) AS untagged "
             + f"{_MONTH_LINES} AND {_SCOPE} AND line_item_line_item_type IN "
-            + f"({', '.join(repr(t) for t in USAGE_TYPES)}) GROUP BY line_item_usage_account_id",
+            + f"({', '.join(repr(t) for t in sorted(USAGE_LINE_TYPES))}) GROUP BY line_item_usage_account_id",
         ),
         (
             "bill_billing_entity",

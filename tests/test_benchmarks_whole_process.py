@@ -101,12 +101,6 @@ def test_the_library_floors_columns_check_sees_what_the_reports_read(report_colu
 
 
 # --- the hand-typed queries do the tool's work ------------------------------------------------------------
-def test_the_hand_typed_scope_is_the_tools_bedrock_scope():
-    from cur_analyzer.bedrock.scope import aws_product_codes
-
-    assert set(handtyped.BEDROCK_CODES) == aws_product_codes()
-
-
 def _tool_chargeback(by: str) -> dict[str | None, Decimal]:
     """The tool's cost per value; lines without one and the month's adjustments (credits, tax) under None,
     where a GROUP BY over every line puts them."""
