@@ -3,6 +3,7 @@ records, each keyed by the export's period (a monthly export's buckets are month
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -68,8 +69,7 @@ def _billed_buckets(
     export)."""
     unknown_units: set[str] = set()
     # hundreds of thousands of rows name a few hundred days, accounts, regions and callers: every bucket and
-    # part keeps the one copy of each
-    same: dict[str, str] = {}
+    # part keeps the one (interned) copy of each
     tagged = any(d.kind in ("tag", "rules") for d in plan.dims)
     for r in records:
         ut = parse_usage_type(r["usage_type"])
@@ -80,9 +80,9 @@ def _billed_buckets(
         if per_unit is None and meter != OTHER_METER and ut.style != "marketplace":
             unknown_units.add(str(r["pricing_unit"]))
         tokens = (r["usage_amount"] or ZERO) * (per_unit or 1)
-        day = _one_copy(same, r["day"])
+        day = _interned(r["day"])
         key = tuple(
-            _one_copy(same, v)
+            _interned(v)
             for v in (period(day), r["account_id"], r["region"], r["principal"] or UNALLOCATED, model, meter)
         )
         # a line without a currency is not taken for the estimate's: it is shown, not compared
@@ -106,8 +106,8 @@ def _billed_buckets(
         notes.append(f"usage amounts in unknown pricing units {sorted(unknown_units)} were taken as tokens")
 
 
-def _one_copy(same: dict[str, str], value: str | None) -> str | None:
-    return value if value is None else same.setdefault(value, value)
+def _interned(value: str | None) -> str | None:
+    return value if value is None else sys.intern(value)
 
 
 #: a bucket whose billed lines carry more than one value of a tag or rules dimension
